@@ -1,0 +1,61 @@
+// Quoting for generated SQL. One helper for every identifier the scaffolds emit, so mixed-case names,
+// reserved words and odd characters are handled the same way Postgres' own quote_ident() does.
+
+/**
+ * PostgreSQL 18 keywords that cannot be used bare as a column or table name in every position
+ * (reserved, type/function-name and column-name categories: `pg_get_keywords()` where catcode <> 'U').
+ * An integration test compares this list with the server's.
+ */
+export const NON_UNRESERVED_KEYWORDS: ReadonlySet<string> = new Set(
+  (
+    'all analyse analyze and any array as asc asymmetric authorization between bigint binary bit boolean both case ' +
+    'cast char character check coalesce collate collation column concurrently constraint create cross ' +
+    'current_catalog current_date current_role current_schema current_time current_timestamp current_user dec ' +
+    'decimal default deferrable desc distinct do else end except exists extract false fetch float for foreign ' +
+    'freeze from full grant greatest group grouping having ilike in initially inner inout int integer intersect ' +
+    'interval into is isnull join json json_array json_arrayagg json_exists json_object json_objectagg json_query ' +
+    'json_scalar json_serialize json_table json_value lateral leading least left like limit localtime ' +
+    'localtimestamp merge_action national natural nchar none normalize not notnull null nullif numeric offset on ' +
+    'only or order out outer overlaps overlay placing position precision primary real references returning right ' +
+    'row select session_user setof similar smallint some substring symmetric system_user table tablesample then ' +
+    'time timestamp to trailing treat trim true union unique user using values varchar variadic verbose when ' +
+    'where window with xmlattributes xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi ' +
+    'xmlroot xmlserialize xmltable'
+  ).split(' '),
+);
+
+const SIMPLE_IDENT = /^[a-z_][a-z0-9_$]*$/;
+
+/** Quotes an identifier only when Postgres needs it (upper case, spaces, keywords…), like quote_ident(). */
+export function quoteIdent(name: string): string {
+  if (name === '') throw new Error('An SQL identifier cannot be empty.');
+  if (name.includes('\0')) throw new Error('An SQL identifier cannot contain a NUL character.');
+  if (SIMPLE_IDENT.test(name) && !NON_UNRESERVED_KEYWORDS.has(name)) return name;
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `schema.name`, each part quoted as needed. */
+export function qualifiedName(schema: string, name: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+/** A string literal: single quotes doubled (standard_conforming_strings is on in every supported Postgres). */
+export function quoteLiteral(value: string): string {
+  if (value.includes('\0')) throw new Error('An SQL string cannot contain a NUL character.');
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Identifiers longer than NAMEDATALEN-1 bytes are truncated by Postgres; build names that fit. */
+export function fitIdentifier(name: string, maxBytes = 63): string {
+  const bytes = new TextEncoder().encode(name);
+  if (bytes.length <= maxBytes) return name;
+  let out = '';
+  let used = 0;
+  for (const ch of name) {
+    const len = new TextEncoder().encode(ch).length;
+    if (used + len > maxBytes) break;
+    out += ch;
+    used += len;
+  }
+  return out;
+}
