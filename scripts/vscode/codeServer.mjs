@@ -167,8 +167,11 @@ export async function startCodeServer({ folder, smokeTestDriver = false, extensi
       process.kill(-child.pid, signal);
     } catch {}
   };
-  // Whatever way this process ends, the code-server group must not outlive it.
-  const onExit = () => killGroup('SIGKILL');
+  // Whatever way this process ends, the code-server group and its files must not outlive it.
+  const onExit = () => {
+    killGroup('SIGKILL');
+    rmSync(paths.dir, { recursive: true, force: true });
+  };
   process.on('exit', onExit);
 
   const stop = async () => {

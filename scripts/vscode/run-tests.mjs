@@ -54,10 +54,16 @@ async function finish(code) {
   process.exit(code);
 }
 
+let logPathShown = false;
+function showLogPath() {
+  if (!logPathShown) console.log(`(code-server and workbench log: ${relative(process.cwd(), logPath)})`);
+  logPathShown = true;
+}
+
 /** Prints a failure in mocha's format so test.mjs counts it even when no suite got to run. */
 function reportHarnessFailure(title, message) {
   console.log(`\n  0 passing\n  1 failing\n\n  1) ${title}:\n     ${message.split('\n').join('\n     ')}\n`);
-  console.log(`  (code-server and workbench log: ${relative(process.cwd(), logPath)})`);
+  showLogPath();
 }
 
 const overallTimer = setTimeout(() => {
@@ -100,6 +106,10 @@ async function runInCodeServer({ browser, codeServer, workspace, testIndexPath }
 
 /** Runs the in-host suites in desktop VS Code (VSCODE_DESKTOP_PATH) with @vscode/test-electron. */
 async function runInDesktop({ workspace, testIndexPath }) {
+  if (!existsSync(desktopPath)) {
+    reportHarnessFailure('extension host suite', `VSCODE_DESKTOP_PATH is ${desktopPath}, which does not exist. Set it to VS Code's executable, or unset it to use code-server.`);
+    return 1;
+  }
   const { runTests } = await import('@vscode/test-electron');
   try {
     await runTests({
@@ -133,8 +143,18 @@ async function main() {
   if (build) buildExtension();
   const testIndexPath = await buildExtensionTests();
 
-  const useCodeServer = runUi || (runInHost && !desktopPath);
-  if (useCodeServer) ensureVSCodeInstall({ log: (m) => console.log(m) });
+  let uiEnabled = runUi;
+  if (uiEnabled || (runInHost && !desktopPath)) {
+    try {
+      ensureVSCodeInstall({ log: (m) => console.log(m) });
+    } catch (e) {
+      // With desktop VS Code the in-host suites still run; only the UI tests need code-server.
+      if (!(desktopPath && e instanceof InstallError)) throw e;
+      console.log(`UI tests skipped: ${e.message}`);
+      uiEnabled = false;
+    }
+  }
+  const useCodeServer = uiEnabled || (runInHost && !desktopPath);
   const workspace = makeWorkspace();
 
   let codeServer;
@@ -149,7 +169,9 @@ async function main() {
     cleanups.push(() => codeServer.stop());
     browser = await launchBrowser();
     cleanups.push(() => browser.close());
-    setUiSession({ browser, codeServer, workspace, log: writeLog });
+    const scratchDir = mkdtempSync(join(tmpdir(), 'naw-ui-scratch-'));
+    cleanups.push(async () => rmSync(scratchDir, { recursive: true, force: true }));
+    setUiSession({ browser, codeServer, workspace, scratchDir, log: writeLog });
   }
 
   let inHostCode = 0;
@@ -162,12 +184,12 @@ async function main() {
   }
 
   let uiFailures = 0;
-  if (runUi) {
+  if (uiEnabled) {
     console.log('\nRunning the UI tests (workbench in Chromium) ...');
     uiFailures = await runUiTests();
     console.log(`UI tests: ${uiFailures} with failures (${seconds()}); screenshots in ${relative(process.cwd(), artifactsDir)}/`);
   }
-  if (inHostCode || uiFailures) console.log(`(code-server and workbench log: ${relative(process.cwd(), logPath)})`);
+  if (inHostCode || uiFailures) showLogPath();
   await finish(inHostCode || uiFailures ? 1 : 0);
 }
 

@@ -24,7 +24,15 @@ export const chromiumArgs = [
 /** @returns {Promise<import('playwright-core').Browser>} */
 export async function launchBrowser() {
   try {
-    return await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    // Signals are handled by the runner, which closes the browser with everything else it started.
+    return await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: chromiumArgs,
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    });
   } catch (e) {
     throw new Error(`Could not start Chromium at ${chromiumPath} (install it: sudo apt-get install -y chromium): ${e.message}`);
   }
@@ -165,9 +173,10 @@ export async function screenshot(page, name) {
 
 /**
  * What the runner shares with UI tests: one Chromium, one code-server started with the smoke-test
- * driver, a throwaway copy of demo/todos, and the log file for workbench console output.
+ * driver, a throwaway copy of demo/todos, a scratch folder (removed by the runner however it ends),
+ * and the log file for workbench console output.
  * @typedef {{ browser: import('playwright-core').Browser, codeServer: import('./codeServer.mjs').CodeServer,
- *   workspace: string, log: (line: string) => void }} UiSession
+ *   workspace: string, scratchDir: string, log: (line: string) => void }} UiSession
  */
 /** @type {UiSession | undefined} */
 let session;

@@ -413,8 +413,8 @@ const arrayOf =
   (v, at) => {
     if (!Array.isArray(v)) return `${at} must be an array`;
     for (let i = 0; i < v.length; i++) {
-      const e = check(v[i], `${at}[${i}]`);
-      if (e) return e;
+      // The element's path is only built for the message when it fails: arrays can be long.
+      if (check(v[i], at) !== undefined) return check(v[i], `${at}[${i}]`);
     }
     return undefined;
   };

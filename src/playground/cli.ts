@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadOrCreatePlaygroundKey } from './keyStore';
 import { mintToken, parseDuration } from '../core/jwt/mint';
+import { fetchJwksLikeNeon } from '../core/jwt/jwksCache';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, startPlayground, type ProviderInput } from './playground';
 
 const usage = `naw — Neon Authorize Workbench playground
@@ -60,6 +61,11 @@ async function serve(args: string[], out: (line: string) => void): Promise<() =>
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${v.port}" is not a port number (0–65535; 0 picks a free one).`);
   if (v.memory && v.database) throw new UsageError('--memory and --database do not go together: --database already keeps the data in that server.');
   const providers = (v.provider ?? []).map(parseProviderFlag);
+  // A provider whose JWKS cannot be fetched would only ever answer "jwk not found": say so now.
+  for (const p of providers) {
+    const result = await fetchJwksLikeNeon(p.jwksUrl, { retries: 0 });
+    if (!result.ok) throw new Error(`--provider ${p.jwksUrl}: ${result.failure?.message ?? 'the JWKS could not be used'}. Check the URL (open it in a browser: it must return {"keys": [...]}).`);
+  }
   const playground = await startPlayground({ port, dataDir: v.data, memory: v.memory, databaseUrl: v.database, providers });
   if (v.json) {
     out(JSON.stringify({

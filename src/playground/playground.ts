@@ -132,11 +132,18 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     database = decodeURIComponent(url.pathname.slice(1));
     settings.passwords[ownerRole] = decodeURIComponent(url.password);
     for (const role of APP_ROLES) password(settings, role);
-    backend = new PostgresBackend({
+    const postgres = new PostgresBackend({
       adminUrl: options.adminUrl ?? options.databaseUrl,
       database,
       passwords: new Map(Object.entries(settings.passwords)),
     });
+    try {
+      await postgres.verifyConnection();
+    } catch (err) {
+      await postgres.close();
+      throw err;
+    }
+    backend = postgres;
   } else {
     ownerRole = 'neondb_owner';
     database = 'neondb';

@@ -3,8 +3,8 @@
 // protocol and checks every message the panel sends with the host's own validators.
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, normalize, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, join, normalize } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { makeNonce, renderWebviewHtml } from '../../src/core/webviewHtml';
@@ -22,7 +22,15 @@ import {
   type WebviewToHost,
 } from '../../src/core/runAsUserProtocol';
 
-export const root = resolve(__dirname, '../..');
+/** The project folder: found upwards, so this also works when bundled into dist/ (benchmarks). */
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'esbuild.mjs')) && existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`Could not find the project folder above ${from}`);
+  }
+}
+
+export const root = findRoot(__dirname);
 export const artifactsDir = join(root, 'test-artifacts/browser');
 
 let built = false;

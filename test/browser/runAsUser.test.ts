@@ -521,7 +521,8 @@ describe('Run as User panel (Chromium)', function () {
     await o.page.click('label:has-text("Paste a token")');
     await o.page.fill('#token-input', PASTED_TOKEN);
     await o.page.selectOption('#path-select', 'self-verified');
-    await o.page.waitForTimeout(400); // the SQL draft is saved after typing pauses
+    // The SQL draft is saved once typing pauses.
+    await o.page.waitForFunction(() => JSON.stringify((window as unknown as { __nawState(): unknown }).__nawState()).includes('select 1 as draft'));
     const state = JSON.stringify(await o.page.evaluate(() => (window as unknown as { __nawState(): unknown }).__nawState()));
     assert.ok(!state.includes(PASTED_TOKEN.slice(0, 20)), 'the token is not in the webview state');
     assert.match(state, /select 1 as draft/);
@@ -635,6 +636,40 @@ describe('Run as User panel (Chromium)', function () {
     await o.host.send({ type: 'connectionChanged', connectionLabel: 'playground (embedded)', paths: [{ path: 'playground', label: 'Playground', available: true }], selectedPath: 'playground' });
     await o.page.waitForFunction(() => document.querySelector('#connection-label')?.textContent === 'playground (embedded)');
     assert.equal(await o.page.locator('#path-select option').count(), 1);
+    assertClean(o);
+  });
+
+  it('cancels a running statement and deletes a saved persona', async () => {
+    const o = await openPanel();
+    o.host.handle('cancelRun', () => ({ cancelled: true }));
+    let since = o.host.mark();
+    await o.page.click('#run');
+    const run = await o.host.next('run', since);
+    await o.page.waitForSelector('#cancel:not([hidden])');
+    assert.equal(await o.page.isDisabled('#run'), true, 'one run at a time');
+    await o.page.click('#cancel');
+    const cancel = await o.host.next('cancelRun', since);
+    assert.equal(cancel.runId, run.id);
+    await o.host.send({ type: 'response', id: run.id, ok: false, error: { message: 'Cancelled: the statement was stopped before it finished.' } });
+    await o.page.waitForSelector('[role=alert] .status-error:has-text("Cancelled: the statement was stopped")');
+    assert.equal(await o.page.isHidden('#cancel'), true);
+    assert.equal(await o.page.isDisabled('#run'), false);
+
+    o.host.handle('deletePersona', () => ({ deleted: true }));
+    o.host.handle('inspectToken', () => inspection(null));
+    await o.page.click('label:has-text("Persona")');
+    await o.page.selectOption('#persona-select', 'p-bob');
+    since = o.host.mark();
+    await o.page.click('button[aria-label="Delete persona"]');
+    assert.equal((await o.host.next('deletePersona', since)).personaId, 'p-bob');
+    await o.page.waitForFunction(() => document.querySelectorAll('#persona-select option').length === 1);
+    await o.host.send({ type: 'personasChanged', personas: [] });
+    await o.page.waitForFunction(() => document.querySelector('#persona-select option')?.textContent === 'No saved personas yet');
+    assert.equal(await o.page.isDisabled('button[aria-label="Delete persona"]'), true);
+    since = o.host.mark();
+    await o.page.click('#run');
+    await o.page.waitForSelector('.status-warning:has-text("Choose a saved persona first")');
+    assert.equal(o.host.all('run').length, 1, 'no run without a persona');
     assertClean(o);
   });
 

@@ -6,6 +6,7 @@
  */
 import pg from 'pg';
 import { BackendSessionSigner } from '../sessionSigner';
+import { classifyConnectionError } from '../../core/connections/classifyError';
 import {
   beginStatement,
   parseCommandTag,
@@ -50,6 +51,15 @@ export class PostgresBackend implements SqlBackend {
     this.adminUrl = new URL(options.adminUrl);
     this.admin = new pg.Pool({ connectionString: options.adminUrl, max: 2, types: rawText });
     this.admin.on('error', () => undefined);
+  }
+
+  /** Fails with a message saying what is wrong (DNS, refused, password, …) and what to do. */
+  async verifyConnection(): Promise<void> {
+    try {
+      await this.admin.query('select 1');
+    } catch (err) {
+      throw new Error(classifyConnectionError(err, this.options.adminUrl).message);
+    }
   }
 
   async checkLogin(role: string, password: string, database: string): Promise<void> {

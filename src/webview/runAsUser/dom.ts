@@ -56,10 +56,6 @@ export function clear(node: Node): void {
   while (node.firstChild) node.removeChild(node.firstChild);
 }
 
-export function setHidden(node: HTMLElement, hidden: boolean): void {
-  node.hidden = hidden;
-}
-
 let idCounter = 0;
 export function uniqueId(prefix: string): string {
   return `${prefix}-${++idCounter}`;

@@ -38,6 +38,8 @@ class RunAsUserPanel {
   private runningId: number | undefined;
   private initialized = false;
   private saveTimer = 0;
+  /** The path chosen before a reload, preferred over the host's default when still available. */
+  private savedPath: RunPath | undefined;
 
   constructor(private readonly api: VsCodeApi) {
     this.status = new StatusLine((action) => void this.runFix(action));
@@ -124,8 +126,6 @@ class RunAsUserPanel {
     this.savedPath = saved.path;
     this.host.ready();
   }
-
-  private savedPath: RunPath | undefined;
 
   private onEvent(e: HostEvent): void {
     switch (e.type) {
@@ -232,7 +232,7 @@ class RunAsUserPanel {
     const request = this.host.send('run', { sql, token, path: path.path, ...(confirmWriteId ? { confirmWriteId } : {}) });
     this.runningId = request.id;
     try {
-      this.showResponse(await request.result, sql);
+      this.showResponse(await request.result);
     } catch (e) {
       this.userPane.showMessage('The run did not complete.', 'error');
       this.ownerPane.showMessage('The run did not complete.', 'error');
@@ -267,17 +267,17 @@ class RunAsUserPanel {
     }
   }
 
-  private showResponse(response: RunResponse, sql: string): void {
+  private showResponse(response: RunResponse): void {
     if (response.kind === 'confirm-write') {
       this.userPane.showMessage('Waiting for your confirmation: nothing has run yet.', 'question');
       this.ownerPane.showMessage('Nothing has run yet.', 'question');
       this.showConfirm(response.command, response.message, response.table, response.confirmationId);
       return;
     }
-    this.showResult(response, sql);
+    this.showResult(response);
   }
 
-  private showResult(result: RunResult, _sql: string): void {
+  private showResult(result: RunResult): void {
     this.userPane.setTitle(`As ${result.identityLabel}`);
     const user = result.user;
     const owner = result.owner;

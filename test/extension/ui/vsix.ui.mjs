@@ -2,7 +2,6 @@
 // code-server with `--install-extension` and whose command works there (which activates it).
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installVsix, listExtensions, startCodeServer } from '../../../scripts/vscode/codeServer.mjs';
 import { maxVsixBytes, packageVsix } from '../../../scripts/vscode/package.mjs';
@@ -28,11 +27,15 @@ function zipEntryNames(path) {
 }
 
 describe('UI: the packaged .vsix', () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'naw-vsix-'));
-  const extensionsDir = join(scratch, 'extensions');
+  let scratch;
+  let extensionsDir;
   let vsix;
   let codeServer;
   let page;
+  before(() => {
+    scratch = mkdtempSync(join(uiSession().scratchDir, 'vsix-'));
+    extensionsDir = join(scratch, 'extensions');
+  });
   after(async () => {
     await page?.context().close();
     await codeServer?.stop();
