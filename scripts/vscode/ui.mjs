@@ -1,14 +1,31 @@
 // Drives the real VS Code workbench (code-server) in headless Chromium the way a person does:
 // open the workbench, F1 → type a command's title → Enter, read notifications and webview DOM,
 // save screenshots. Used by test/extension/ui/*.ui.mjs (run by scripts/vscode/run-tests.mjs).
-import { mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { repoRoot } from './install.mjs';
-import { host } from './codeServer.mjs';
+import { host, startCodeServer } from './codeServer.mjs';
 
 export const artifactsDir = join(repoRoot, 'test-artifacts', 'extension');
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const demoFolder = join(repoRoot, 'demo', 'todos');
+
+/**
+ * A temp folder removed by `remove()` or, whatever happens, when this process exits.
+ * @returns {{ dir: string, remove: () => void }}
+ */
+export function tempFolder(prefix, { copyOf } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (copyOf && existsSync(copyOf)) cpSync(copyOf, dir, { recursive: true });
+  const remove = () => {
+    process.off('exit', remove);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', remove);
+  return { dir, remove };
+}
 
 /** Chromium flags: headless on a machine without GPU, sandbox or internet. */
 export const chromiumArgs = [
@@ -181,9 +198,39 @@ export async function screenshot(page, name) {
 /** @type {UiSession | undefined} */
 let session;
 
-/** @param {UiSession} value */
-export function setUiSession(value) {
-  session = value;
+/**
+ * Starts what UI tests and Playwright scripts need (see UiSession), makes it the current session and
+ * returns it with `stop()`, which ends and removes all of it. `env` reaches the extension host.
+ * @returns {Promise<UiSession & { stop: () => Promise<void> }>}
+ */
+export async function startUiSession({ env = {}, log = () => {} } = {}) {
+  const workspace = tempFolder('naw-workspace-', { copyOf: demoFolder });
+  const scratch = tempFolder('naw-ui-scratch-');
+  /** @type {import('./codeServer.mjs').CodeServer | undefined} */
+  let codeServer;
+  /** @type {import('playwright-core').Browser | undefined} */
+  let browser;
+  const stop = async () => {
+    if (session?.browser === browser) session = undefined;
+    await browser?.close().catch(() => {});
+    await codeServer?.stop();
+    scratch.remove();
+    workspace.remove();
+  };
+  try {
+    codeServer = await startCodeServer({
+      folder: workspace.dir,
+      smokeTestDriver: true,
+      env,
+      onOutput: (line, stream) => log(`[code-server ${stream}] ${line}`),
+    });
+    browser = await launchBrowser();
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  session = { browser, codeServer, workspace: workspace.dir, scratchDir: scratch.dir, log };
+  return { ...session, stop };
 }
 
 /** @returns {UiSession} */

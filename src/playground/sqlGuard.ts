@@ -17,7 +17,7 @@
  * PostgreSQL 18 gives a non-superuser (checked by test/unit/sqlGuard.test.ts against a real
  * server); 0A000 refusals are the playground's own ("cannot be checked here").
  */
-import { loadModule, parsePlPgSQLSync, parseSync, scanSync } from 'libpg-query';
+import { loadModule, parsePlPgSQLSync, parseSync, scanSync, SqlError } from 'libpg-query';
 
 export interface GuardError {
   code: string;
@@ -119,6 +119,10 @@ function playgroundRefusal(message: string, hint: string, detail?: string): Refu
   return new Refusal({ code: '0A000', message, ...(detail ? { detail } : {}), hint });
 }
 
+function tooDeep(): Refusal {
+  return playgroundRefusal('the embedded playground cannot check SQL nested this deeply', `Split it into simpler statements. ${REAL_SERVER_HINT}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // JSON AST helpers (libpg-query's JSON: a node is { TypeName: {...fields} } where the field is a
 // generic Node; fields typed as one struct hold the struct's fields directly)
@@ -210,18 +214,25 @@ interface RawStatement {
   text: string;
 }
 
-/** Statements of a SQL text, or undefined when the parser rejects it. */
-function parseStatements(sql: string): RawStatement[] | undefined {
+type Parsed = { statements: RawStatement[] } | { failure: string; syntaxError: boolean };
+
+/**
+ * Statements of a SQL text. A failure is a syntax error when the parser reports one (Postgres
+ * then rejects the text too, before running anything); otherwise the text was too deep for the
+ * parser's JavaScript side, which says nothing about what Postgres would do with it.
+ */
+function parseStatements(sql: string): Parsed {
   let parsed: { stmts?: unknown[] };
   try {
     parsed = parseSync(sql) as unknown as { stmts?: unknown[] };
-  } catch {
-    return undefined;
+  } catch (error) {
+    return { failure: parserMessage(error), syntaxError: error instanceof SqlError };
   }
-  return asArray(parsed.stmts).filter(isObject).map((raw) => ({
+  const statements = asArray(parsed.stmts).filter(isObject).map((raw) => ({
     stmt: isObject(raw.stmt) ? raw.stmt : {},
     text: sliceBytes(sql, raw.stmt_location as number | undefined, raw.stmt_len as number | undefined),
   }));
+  return { statements };
 }
 
 function parserMessage(error: unknown): string {
@@ -240,11 +251,15 @@ interface Scope {
 }
 
 function checkSql(sql: string, ctx: GuardContext): GuardVerdict {
-  const statements = parseStatements(sql);
-  // Postgres reports its own syntax error: the same parser rejects it before anything runs.
-  if (!statements) return { kind: 'run' };
+  if (sql === '') return { kind: 'run' }; // an empty query (the parser refuses to take one)
   try {
-    const verdicts = statements.map((s) => checkTopLevelStatement(s, ctx));
+    const parsed = parseStatements(sql);
+    if ('failure' in parsed) {
+      // Postgres reports its own syntax error: the same parser rejects the text before anything runs.
+      if (parsed.syntaxError) return { kind: 'run' };
+      throw tooDeep();
+    }
+    const verdicts = parsed.statements.map((s) => checkTopLevelStatement(s, ctx));
     const noop = verdicts.find((v) => v.kind === 'noop');
     if (noop && verdicts.length > 1) {
       throw playgroundRefusal(
@@ -255,6 +270,8 @@ function checkSql(sql: string, ctx: GuardContext): GuardVerdict {
     return noop ?? { kind: 'run' };
   } catch (error) {
     if (error instanceof Refusal) return { kind: 'refuse', error: error.error };
+    // The walk is recursive: an expression thousands of levels deep exhausts the stack.
+    if (error instanceof RangeError) return { kind: 'refuse', error: tooDeep().error };
     throw error;
   }
 }
@@ -472,25 +489,30 @@ function checkSqlTextCall(name: string, call: JsonObject, scope: Scope): void {
       );
     }
     // A text Postgres cannot parse fails there too, before anything runs.
-    if (text !== null) checkNestedSql(text, scope);
+    if (text !== null) checkNestedSql(text, `query passed to ${name}()`, scope);
   }
 }
 
 // --- nested SQL and PL/pgSQL ------------------------------------------------------------------
 
 function deeper(scope: Scope): Scope {
-  if (scope.depth >= MAX_NESTING) {
-    throw playgroundRefusal('the embedded playground cannot check SQL nested this deeply', REAL_SERVER_HINT);
-  }
+  if (scope.depth >= MAX_NESTING) throw tooDeep();
   return { ctx: scope.ctx, depth: scope.depth + 1 };
 }
 
-/** Walks every statement of a SQL text found inside another one. False when it does not parse. */
-function checkNestedSql(sql: string, scope: Scope): boolean {
-  const statements = parseStatements(sql);
-  if (!statements) return false;
+/**
+ * Walks every statement of a SQL text found inside another one. False on a syntax error; text
+ * too deep for the parser is judged by its words instead.
+ */
+function checkNestedSql(sql: string, what: string, scope: Scope): boolean {
+  const parsed = parseStatements(sql);
+  if ('failure' in parsed) {
+    if (parsed.syntaxError) return false;
+    checkUnparsed(sql, what, parsed.failure, scope);
+    return true;
+  }
   const inner = deeper(scope);
-  for (const { stmt, text } of statements) visit(stmt, { ...inner, statement: stmt, statementText: text });
+  for (const { stmt, text } of parsed.statements) visit(stmt, { ...inner, statement: stmt, statementText: text });
   return true;
 }
 
@@ -563,7 +585,8 @@ function checkCreateFunction(node: JsonObject, scope: Scope): void {
   const lang = language ?? 'sql';
   const source = body.join('\n');
   if (lang === 'sql') {
-    if (!checkNestedSql(source, scope)) checkUnparsed(source, 'SQL function body', 'the function body does not parse', scope);
+    // Postgres parses the body with the same grammar: a syntax error fails there too, at creation or call.
+    checkNestedSql(source, 'SQL function body', scope);
   } else if (lang === 'plpgsql') {
     // PL/pgSQL needs the whole statement (parameter names); it is always a statement of its own.
     const text = scope.statement && child(scope.statement, 'CreateFunctionStmt') === node ? scope.statementText : undefined;
@@ -631,7 +654,8 @@ function checkPlpgsqlExpression(expr: JsonObject, scope: Scope): void {
   else if (mode === RAW_PARSE_PLPGSQL_EXPR) sql = `SELECT ${query}`;
   else if (mode >= RAW_PARSE_PLPGSQL_ASSIGN1 && mode <= RAW_PARSE_PLPGSQL_ASSIGN3) sql = assignmentAsSelect(query);
   else return; // a type name
-  if (!checkNestedSql(sql, scope)) checkUnparsed(query, 'PL/pgSQL statement', 'the statement does not parse', scope);
+  // The text parsed here is rebuilt from PL/pgSQL's: a syntax error may be this rebuilding's.
+  if (!checkNestedSql(sql, 'PL/pgSQL statement', scope)) checkUnparsed(query, 'PL/pgSQL statement', 'the statement does not parse', scope);
 }
 
 /** `target := expr` (or `=`) as `SELECT target, expr`, so subscripts in the target are walked too. */
@@ -656,11 +680,12 @@ function assignmentAsSelect(query: string): string {
 
 /** EXECUTE of an expression: checkable only when it is a constant string. */
 function checkDynamicSql(expression: string, scope: Scope): void {
-  const statements = parseStatements(`SELECT ${expression}`);
-  const targets = statements?.length === 1 ? asArray(child(statements[0].stmt, 'SelectStmt')?.targetList) : [];
+  const parsed = parseStatements(`SELECT ${expression}`);
+  const statements = 'statements' in parsed ? parsed.statements : [];
+  const targets = statements.length === 1 ? asArray(child(statements[0].stmt, 'SelectStmt')?.targetList) : [];
   const text = targets.length === 1 ? constantText(child(targets[0], 'ResTarget')?.val) : undefined;
   if (typeof text === 'string') {
-    checkNestedSql(text, scope); // a string Postgres cannot parse fails at EXECUTE, running nothing
+    checkNestedSql(text, 'EXECUTE string', scope); // a string Postgres cannot parse fails at EXECUTE, running nothing
     return;
   }
   if (text === null) return; // EXECUTE of NULL is an error

@@ -357,6 +357,44 @@ describe('Run as User panel (Chromium)', function () {
     assertClean(o);
   });
 
+  it('maps scrolling proportionally when rows exceed the browser height limit (500k rows)', async () => {
+    const o = await openPanel();
+    const since = o.host.mark();
+    await o.page.click('#run');
+    const run = await o.host.next('run', since);
+    await o.page.evaluate(
+      ({ id, n }) => {
+        const fields = [{ name: 'id', dataTypeID: 23 }];
+        const rows: string[][] = [];
+        for (let i = 0; i < n; i++) rows.push([String(i + 1)]);
+        const side = { fields, rows, rowCount: n, command: 'SELECT', durationMs: 1 };
+        const result = { kind: 'ran', path: 'playground', pathLabel: 'Playground', identityLabel: 'alice', user: { kind: 'rows', result: side }, owner: { kind: 'rows', result: side }, hiddenOwnerRows: [], notes: [] };
+        window.postMessage({ type: 'response', id, ok: true, result }, '*');
+      },
+      { id: run.id, n: 500_000 },
+    );
+    await o.page.waitForFunction(() => !document.body.classList.contains('is-running'));
+    const height = await o.page.$eval('.pane-user .grid-body', (b) => b.getBoundingClientRect().height);
+    assert.ok(height < 500_000 * 24, `the body is capped (${height}px)`);
+    await o.page.$eval('.pane-user .grid', (g) => (g.scrollTop = g.scrollHeight));
+    await o.page.waitForFunction(() => document.querySelector('.pane-user .grid-row[aria-rowindex="500001"]') !== null);
+    const lastVisible = await o.page.$eval('.pane-user .grid', (g) => {
+      const last = g.querySelector('.grid-row[aria-rowindex="500001"]')!.getBoundingClientRect();
+      const box = g.getBoundingClientRect();
+      return last.bottom <= box.bottom + 1 && last.top >= box.top;
+    });
+    assert.ok(lastVisible, 'the last of 500k rows can be scrolled into view');
+    await o.page.$eval('.pane-user .grid', (g) => (g.scrollTop = (g.scrollHeight - g.clientHeight) / 2));
+    await o.page.waitForFunction(() => document.querySelector('.pane-user .grid-row[aria-rowindex="500001"]') === null);
+    const middle = Number((await gridRows(o.page, 'user'))[10][0]);
+    assert.ok(middle > 240_000 && middle < 260_000, `halfway down shows rows near 250k, got ${middle}`);
+    // Keyboard navigation reaches the end too.
+    await o.page.click('.pane-user .grid-body .grid-row:not([hidden]) [role=gridcell]');
+    await o.page.keyboard.press('Control+End');
+    await o.page.waitForFunction(() => document.querySelector('.pane-user .grid-row[aria-rowindex="500001"] .is-active') !== null);
+    assertClean(o);
+  });
+
   it('says "RLS hid N rows" when the user sees nothing the owner sees', async () => {
     const o = await openPanel();
     await runWith(o, ranTodos(resultSet(ownerTodos().fields, []), ownerTodos()));

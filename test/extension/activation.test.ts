@@ -17,6 +17,12 @@ describe('activation', () => {
     assert.equal(extension.isActive, true);
   });
 
+  it('loads no playground WASM package (PGlite, libpg-query) when it activates', () => {
+    // They are loaded when the playground or the SQL parser is first used, not at activation.
+    const loaded = Object.keys(require.cache).filter((path) => /[\\/](@electric-sql[\\/]pglite|libpg-query)[\\/]/.test(path));
+    assert.deepEqual(loaded, []);
+  });
+
   it('contributes at least one command, each with a title in the "Neon Authorize" category', () => {
     const commands = contributedCommands();
     assert.ok(commands.length > 0, 'package.json contributes no commands');

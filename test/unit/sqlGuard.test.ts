@@ -170,6 +170,7 @@ const ordinaryStatements: Array<{ name: string; sql: string; params?: string[]; 
   { name: 'ALTER SYSTEM (Postgres refuses non-superusers)', sql: "ALTER SYSTEM SET session_authorization = 'postgres'", realPostgres: '42501' },
   { name: 'syntax error', sql: 'SELEC * FROM todos', realPostgres: '42601' },
   { name: 'PL/pgSQL syntax error without guarded words', sql: 'DO $$ BEGIN foo bar; END $$', realPostgres: '42601' },
+  { name: 'SQL function body with a syntax error', sql: "CREATE FUNCTION pg_temp.broken() RETURNS text LANGUAGE sql AS $$ SELEC set_config('session_authorization', 'postgres', false) $$", realPostgres: '42601' },
 ];
 
 /** The seed guides' schema, created by the owner as on Neon; auth.user_id() reads the claims as
@@ -328,11 +329,15 @@ describe('sqlGuard', () => {
       assert.deepEqual(guard.check("DO LANGUAGE sql $$ SELECT set_config('session_authorization', 'postgres', false) $$", asRole('authenticated')), { kind: 'run' });
     });
 
-    it('lets unparsable bodies through only when they cannot reach anything guarded', () => {
-      assert.deepEqual(guard.check('CREATE FUNCTION pg_temp.broken() RETURNS int LANGUAGE sql AS $$ SELEC 1 $$', asRole('authenticated')), { kind: 'run' });
-      const verdict = guard.check("CREATE FUNCTION pg_temp.broken() RETURNS int LANGUAGE sql AS $$ SELEC set_config('session_authorization', 'postgres', false) $$", asRole('authenticated'));
-      assertVerdict(verdict, playground('the embedded playground could not check this SQL function body before running it as role "authenticated"'));
+    it('lets PL/pgSQL it cannot parse through only when it cannot reach anything guarded', () => {
+      // The PL/pgSQL parser here has no catalog: it cannot read a field of a table%ROWTYPE variable.
+      const sql = (extra: string) => `CREATE FUNCTION pg_temp.rowtype() RETURNS text LANGUAGE plpgsql AS $$ DECLARE t todos%ROWTYPE; BEGIN t.task := 'x';${extra} RETURN t.task; END $$`;
+      assert.deepEqual(guard.check(sql(''), asRole('authenticated')), { kind: 'run' });
+      const verdict = guard.check(sql(" PERFORM set_config('request.jwt.claims', '{}', true);"), asRole('authenticated'));
+      assertVerdict(verdict, playground('the embedded playground could not check this PL/pgSQL function body before running it as role "authenticated"'));
       assert.match((verdict.kind === 'refuse' && verdict.error.hint) || '', /contains "set_config"/);
+      // SQL bodies are parsed by Postgres with the same grammar: a syntax error fails there too.
+      assert.deepEqual(guard.check("CREATE FUNCTION pg_temp.broken() RETURNS text LANGUAGE sql AS $$ SELEC set_config('session_authorization', 'postgres', false) $$", asRole('authenticated')), { kind: 'run' });
     });
 
     it('refuses indirect references to guarded functions, not columns that share the name', () => {
@@ -344,6 +349,16 @@ describe('sqlGuard', () => {
       let sql = 'SELECT 1';
       for (let level = 0; level < 40; level++) sql = `DO $d${level}$ BEGIN EXECUTE $s${level}$${sql}$s${level}$; END $d${level}$`;
       assertVerdict(guard.check(sql, asRole('authenticated')), playground('the embedded playground cannot check SQL nested this deeply'));
+    });
+
+    it('refuses an expression too deep for the parser or the walk, rather than taking it for a syntax error', () => {
+      const tooDeep = playground('the embedded playground cannot check SQL nested this deeply');
+      for (const terms of [6_000, 20_000]) {
+        const sql = `SELECT 1${' + 1'.repeat(terms)} + length(set_config('session_authorization', 'postgres', false))`;
+        assertVerdict(guard.check(sql, asRole('authenticated')), tooDeep, `${terms} terms`);
+      }
+      // The parser still works afterwards.
+      assertVerdict(guard.check(`SELECT 1 + 1 + length(set_config('session_authorization', 'postgres', false))`, asRole('authenticated')), deniedPostgres);
     });
 
     it('counts statement positions in bytes, as the parser does', () => {

@@ -307,15 +307,23 @@ export class VirtualGrid {
     });
   }
 
-  /** First view position in the window, and where rows are placed for it. */
-  private windowAt(scrollTop: number, visibleRows: number): { first: number; offset: (pos: number) => number } {
-    const total = this.order.length;
-    if (total * ROW_HEIGHT <= MAX_BODY_HEIGHT) {
+  /** First view position in the window, and where rows are placed for it. Past the height cap, the
+   *  scroll fraction maps to the same fraction of the rows' virtual height, and rows are placed relative
+   *  to the scroll position so the last row lands at the bottom at the end. */
+  private windowAt(scrollTop: number, viewportHeight: number): { first: number; offset: (pos: number) => number } {
+    const virtualHeight = this.order.length * ROW_HEIGHT;
+    if (virtualHeight <= MAX_BODY_HEIGHT) {
       return { first: Math.floor(scrollTop / ROW_HEIGHT), offset: (pos) => pos * ROW_HEIGHT };
     }
-    const maxScroll = Math.max(1, MAX_BODY_HEIGHT - visibleRows * ROW_HEIGHT);
-    const first = Math.round((Math.min(scrollTop, maxScroll) / maxScroll) * Math.max(0, total - visibleRows));
-    return { first, offset: (pos) => scrollTop + (pos - first) * ROW_HEIGHT };
+    const v = this.virtualTop(scrollTop, viewportHeight);
+    return { first: Math.floor(v / ROW_HEIGHT), offset: (pos) => scrollTop + pos * ROW_HEIGHT - v };
+  }
+
+  /** Past the height cap: the virtual offset (in unscaled pixels) shown at the top for a scroll position. */
+  private virtualTop(scrollTop: number, viewportHeight: number): number {
+    const maxScroll = Math.max(1, MAX_BODY_HEIGHT - viewportHeight);
+    const maxVirtual = Math.max(0, this.order.length * ROW_HEIGHT - viewportHeight);
+    return (Math.min(Math.max(scrollTop, 0), maxScroll) / maxScroll) * maxVirtual;
   }
 
   private render(): void {
@@ -324,7 +332,7 @@ export class VirtualGrid {
     this.headerHeight = this.headerRow.offsetHeight || ROW_HEIGHT;
     const viewportHeight = Math.max(0, this.element.clientHeight - this.headerHeight);
     const visibleRows = Math.ceil(viewportHeight / ROW_HEIGHT) + 1;
-    const { first, offset } = this.windowAt(this.element.scrollTop, visibleRows);
+    const { first, offset } = this.windowAt(this.element.scrollTop, viewportHeight);
     const start = Math.max(0, first - OVERSCAN);
     const end = Math.min(this.order.length, first + visibleRows + OVERSCAN);
     let activeId: string | undefined;
@@ -397,17 +405,19 @@ export class VirtualGrid {
 
   private scrollIntoView(pos: number): void {
     const viewportHeight = this.element.clientHeight - this.headerHeight;
-    if (this.order.length * ROW_HEIGHT > MAX_BODY_HEIGHT) {
-      const visibleRows = Math.ceil(viewportHeight / ROW_HEIGHT) + 1;
-      const { first } = this.windowAt(this.element.scrollTop, visibleRows);
-      if (pos >= first && pos < first + visibleRows - 1) return;
-      const maxScroll = Math.max(1, MAX_BODY_HEIGHT - visibleRows * ROW_HEIGHT);
-      this.element.scrollTop = (pos / Math.max(1, this.order.length - visibleRows)) * maxScroll;
+    const scaled = this.order.length * ROW_HEIGHT > MAX_BODY_HEIGHT;
+    const top = scaled ? this.virtualTop(this.element.scrollTop, viewportHeight) : this.element.scrollTop;
+    let target: number | undefined;
+    if (pos * ROW_HEIGHT < top) target = pos * ROW_HEIGHT;
+    else if ((pos + 1) * ROW_HEIGHT > top + viewportHeight) target = (pos + 1) * ROW_HEIGHT - viewportHeight;
+    if (target === undefined) return;
+    if (!scaled) {
+      this.element.scrollTop = target;
       return;
     }
-    const top = pos * ROW_HEIGHT;
-    if (top < this.element.scrollTop) this.element.scrollTop = top;
-    else if (top + ROW_HEIGHT > this.element.scrollTop + viewportHeight) this.element.scrollTop = top + ROW_HEIGHT - viewportHeight;
+    const maxScroll = Math.max(1, MAX_BODY_HEIGHT - viewportHeight);
+    const maxVirtual = Math.max(1, this.order.length * ROW_HEIGHT - viewportHeight);
+    this.element.scrollTop = (target / maxVirtual) * maxScroll;
   }
 
   private onKeyDown(e: KeyboardEvent): void {
