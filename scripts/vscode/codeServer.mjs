@@ -46,6 +46,14 @@ export function freePort() {
   });
 }
 
+function isFree(port) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
 function canConnect(port) {
   return new Promise((resolve) => {
     const socket = connect(port, host);
@@ -126,6 +134,10 @@ export async function startCodeServer({ folder, smokeTestDriver = false, extensi
     removeDir(paths.dir);
     throw e;
   }
+  if (port !== undefined && !(await isFree(port))) {
+    removeDir(paths.dir);
+    throw new Error(`Port ${port} on ${host} is in use: choose another one or leave it out for a free one.`);
+  }
   port ??= await freePort();
   const args = [
     install.codeServerEntry,
@@ -153,7 +165,8 @@ export async function startCodeServer({ folder, smokeTestDriver = false, extensi
     let partial = '';
     child[stream].setEncoding('utf8');
     child[stream].on('data', (chunk) => {
-      output += chunk;
+      // Kept for error messages only: the last 64 KB is plenty and bounds memory in long sessions.
+      output = (output + chunk).slice(-65536);
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) onOutput?.(line, stream);

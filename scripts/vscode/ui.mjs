@@ -88,21 +88,15 @@ export async function openWorkbench(browser, codeServer, { folder, extensionDeve
   page.setDefaultTimeout(timeoutMs);
   if (onConsole) page.on('console', (m) => onConsole(`[${m.type()}] ${m.text()}`));
   await page.goto(workbenchUrl(codeServer, { folder, extensionDevelopmentPath }));
-  await page.locator('.monaco-workbench').waitFor({ state: 'visible' });
-  // The status bar's remote indicator appears once the remote (extension host) connection is up.
-  await page.locator('#status\\.host').or(page.locator('.statusbar')).first().waitFor({ state: 'visible' });
-  await dismissStartupNoise(page);
+  await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible' });
+  // Extensions may still be loading now: runCommand and the wait helpers retry until they appear.
   return page;
-}
-
-/** Closes toasts left from startup (e.g. gallery notices) so they do not cover what a test looks for. */
-async function dismissStartupNoise(page) {
-  await page.keyboard.press('Escape');
 }
 
 /**
  * Runs a command from the command palette like a person: F1, type the title (e.g.
- * "Neon Authorize: Show Welcome"), wait for the matching entry, Enter.
+ * "Neon Authorize: Show Welcome"), wait for the entry with exactly that title, Enter (or a click
+ * when another entry is highlighted).
  */
 export async function runCommand(page, title, { timeoutMs = 30_000 } = {}) {
   const input = page.locator('.quick-input-widget input[type="text"], .quick-input-widget input').first();
@@ -136,7 +130,8 @@ export async function runCommand(page, title, { timeoutMs = 30_000 } = {}) {
       await input.fill('>');
     }
   }
-  await entry.click();
+  if (await entry.evaluate((row) => row.classList.contains('focused'))) await page.keyboard.press('Enter');
+  else await entry.click();
 }
 
 /**

@@ -611,7 +611,13 @@ function checkPlpgsql(statementText: string, body: string, what: string, scope: 
     checkUnparsed(body, what, parserMessage(error), scope);
     return;
   }
-  visitPlpgsql(parsed, deeper(scope));
+  // It skips bodies whose language it does not recognise as plpgsql (e.g. LANGUAGE 'PLPGSQL').
+  const functions = asArray((parsed as { plpgsql_funcs?: unknown }).plpgsql_funcs);
+  if (!functions.some((f) => child(f, 'PLpgSQL_function')?.action)) {
+    checkUnparsed(body, what, 'the PL/pgSQL parser did not read the body', scope);
+    return;
+  }
+  visitPlpgsql(functions, deeper(scope));
 }
 
 /** PL/pgSQL statements whose SQL is built at run time, and the field holding that expression. */

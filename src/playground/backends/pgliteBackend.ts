@@ -152,7 +152,11 @@ export class PgliteBackend implements SqlBackend {
   private async runStatement(role: string, q: SqlQuery, inTransactionBlock: boolean): Promise<QueryResult> {
     const verdict = this.options.guard.check(q.query, { role, inTransactionBlock });
     if (verdict.kind === 'refuse') throw new PostgresError({ ...verdict.error, severity: 'ERROR' });
-    if (verdict.kind === 'noop') return { fields: [], rows: [], command: verdict.command, rowCount: null };
+    if (verdict.kind === 'noop') {
+      // On Postgres, resetting the session authorization to the login role also undoes SET ROLE.
+      if (verdict.command !== 'DISCARD') await this.pg.exec(`SET SESSION AUTHORIZATION ${quoteIdent(role)}`);
+      return { fields: [], rows: [], command: verdict.command, rowCount: null };
+    }
     return this.runExtended(q.query, q.params);
   }
 
