@@ -13,6 +13,9 @@ const debianPackages = [
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') },
   { pkg: 'libkrb5-dev', present: () => existsSync('/usr/include/gssapi/gssapi.h') },
   { pkg: 'pkg-config', present: () => existsSync('/usr/bin/pkg-config') },
+  { pkg: 'g++', present: () => existsSync('/usr/bin/g++') },
+  { pkg: 'make', present: () => existsSync('/usr/bin/make') },
+  { pkg: 'python3', present: () => existsSync('/usr/bin/python3') || existsSync('/usr/local/bin/python3') },
 ];
 
 function ensureDebianPackages() {

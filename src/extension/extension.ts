@@ -1,9 +1,18 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { createConnectionService } from './connections/connectionService';
+import { registerSetup } from './setup';
+import { registerRunAsUser } from './runAsUser';
 
 // Kept tiny so activation stays fast: the playground's WASM and the panels load when first used.
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext) {
   registerCommands(context);
+  const connections = createConnectionService(context);
+  context.subscriptions.push(connections);
+  const setup = registerSetup(context, connections);
+  const runAsUser = registerRunAsUser(context, connections);
+  // Returned for the extension-host tests (vscode.extensions.getExtension(id).exports).
+  return { connections, setup, runAsUser };
 }
 
 export function deactivate(): void {}

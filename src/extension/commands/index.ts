@@ -2,27 +2,29 @@ import * as vscode from 'vscode';
 import { showWelcome } from './showWelcome';
 
 /**
- * Every command the extension contributes, by id. To add one: write its handler in this folder, add it
- * here and declare it (id, title, category) in package.json `contributes.commands`; the activation test
- * then checks it is registered.
+ * Registers a command with the one error policy of the extension: a failing command shows its
+ * message (what went wrong, what to do) instead of an unexplained failure or a stack trace.
+ * Every command is also declared in package.json `contributes.commands` (category "Neon
+ * Authorize"); test/extension/activation.test.ts checks each declared one is registered.
  */
-export const commandHandlers: Record<string, (...args: any[]) => unknown> = {
-  'neonAuthorize.showWelcome': showWelcome,
-};
-
-export function registerCommands(context: vscode.ExtensionContext): void {
-  for (const [id, handler] of Object.entries(commandHandlers)) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, (...args: any[]) => runReportingErrors(id, handler, args)));
-  }
+export function registerCommand(
+  context: Pick<vscode.ExtensionContext, 'subscriptions'>,
+  id: string,
+  handler: (...args: any[]) => unknown,
+): void {
+  context.subscriptions.push(vscode.commands.registerCommand(id, (...args: any[]) => runReportingErrors(handler, args)));
 }
 
-/** A failing command shows its message to the user instead of an unexplained failure. */
-async function runReportingErrors(id: string, handler: (...args: any[]) => unknown, args: any[]): Promise<unknown> {
+async function runReportingErrors(handler: (...args: any[]) => unknown, args: any[]): Promise<unknown> {
   try {
     return await handler(...args);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    void vscode.window.showErrorMessage(`${id} failed: ${message}`);
+    void vscode.window.showErrorMessage(message);
     return undefined;
   }
+}
+
+export function registerCommands(context: vscode.ExtensionContext): void {
+  registerCommand(context, 'neonAuthorize.showWelcome', showWelcome);
 }
