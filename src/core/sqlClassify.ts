@@ -185,7 +185,8 @@ interface RawStatement {
   end: number;
 }
 
-type ParseOutcome = { ok: true; statements: RawStatement[] } | { ok: false; message: string; bytePosition?: number };
+/** A parse error's position is Postgres' cursor position: in characters (code points), 0-based here. */
+type ParseOutcome = { ok: true; statements: RawStatement[] } | { ok: false; message: string; characterPosition?: number };
 
 /** Parses the document; each statement's span is narrowed to its first and last real token. */
 function parseDocument(text: string): ParseOutcome {
@@ -195,7 +196,7 @@ function parseDocument(text: string): ParseOutcome {
     result = parseSync(text) as typeof result;
   } catch (e) {
     const details = (e as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
-    return { ok: false, message: details?.message ?? (e as Error).message, bytePosition: details?.cursorPosition };
+    return { ok: false, message: details?.message ?? (e as Error).message, characterPosition: details?.cursorPosition };
   }
   const tokens = scanTokens(text) ?? [];
   const totalBytes = Buffer.byteLength(text, 'utf8');
@@ -378,7 +379,7 @@ export function classifySql(sql: string): ClassifyResult {
   const parsed = parseDocument(sql);
   const offsets = new OffsetMap(sql);
   if (!parsed.ok) {
-    const position = parsed.bytePosition !== undefined ? offsets.index(parsed.bytePosition) : undefined;
+    const position = parsed.characterPosition !== undefined ? utf16Index(sql, parsed.characterPosition) : undefined;
     return {
       ok: false,
       problem: {
@@ -406,6 +407,13 @@ export function classifySql(sql: string): ClassifyResult {
   const start = offsets.index(raw.start);
   const end = offsets.index(raw.end);
   return { ok: true, statement: classifyNode(raw.node, sql.slice(start, end)) };
+}
+
+/** The UTF-16 index of the n-th code point. */
+function utf16Index(text: string, codePoints: number): number {
+  let index = 0;
+  for (let n = 0; n < codePoints && index < text.length; n++) index += (text.codePointAt(index) ?? 0) > 0xffff ? 2 : 1;
+  return index;
 }
 
 function lineColumn(text: string, index: number): string {
@@ -492,8 +500,8 @@ interface TreeFacts {
 
 /** Walks the whole tree: DML targets anywhere (data-modifying WITH queries included), read relations, RETURNING, FOR UPDATE. */
 function collectFacts(root: Json): TreeFacts {
-  const writes: TableRef[] = [];
-  const reads: TableRef[] = [];
+  const writes: LocatedTable[] = [];
+  const reads: LocatedTable[] = [];
   const cteNames = new Set<string>();
   const dmlCommands: string[] = [];
   let returning = false;
@@ -510,7 +518,7 @@ function collectFacts(root: Json): TreeFacts {
       if (DML_NODES[key] && isObject(child)) {
         dmlCount++;
         if (!dmlCommands.includes(DML_NODES[key].command)) dmlCommands.push(DML_NODES[key].command);
-        const target = tableFrom(child.relation);
+        const target = locatedTable(child.relation);
         if (target) writes.push(target);
         const ret = child.returningClause ?? child.returningList;
         if ((isObject(ret) && Array.isArray(ret.exprs) && ret.exprs.length) || (Array.isArray(ret) && ret.length)) returning = true;
@@ -519,7 +527,7 @@ function collectFacts(root: Json): TreeFacts {
         continue;
       }
       if (key === 'RangeVar' && isObject(child)) {
-        const table = tableFrom(child);
+        const table = locatedTable(child);
         if (table) reads.push(table);
         continue;
       }
@@ -529,14 +537,25 @@ function collectFacts(root: Json): TreeFacts {
     }
   };
   visit(root);
+  const inTextOrder = (list: LocatedTable[]) => list.sort((a, b) => a.location - b.location).map((t) => t.table);
   return {
-    writes: uniqueTables(writes),
-    reads: uniqueTables(reads.filter((t) => t.schema !== undefined || !cteNames.has(t.name))),
+    writes: uniqueTables(inTextOrder(writes)),
+    reads: uniqueTables(inTextOrder(reads).filter((t) => t.schema !== undefined || !cteNames.has(t.name))),
     returning,
     locking,
     dmlCount,
     dmlCommands,
   };
+}
+
+interface LocatedTable {
+  table: TableRef;
+  location: number;
+}
+
+function locatedTable(value: unknown): LocatedTable | undefined {
+  const table = tableFrom(value);
+  return table ? { table, location: Number((value as Json).location ?? 0) } : undefined;
 }
 
 function tableFrom(value: unknown): TableRef | undefined {

@@ -53,36 +53,29 @@ CREATE SCHEMA _pg_session_jwt;
 GRANT USAGE ON SCHEMA _pg_session_jwt TO PUBLIC;
 CREATE TABLE _pg_session_jwt.backend_keys (
   pid integer PRIMARY KEY,
-  inner_key bytea NOT NULL,   -- HMAC key XOR ipad, precomputed
-  outer_key bytea NOT NULL,   -- HMAC key XOR opad, precomputed
+  inner_key bytea NOT NULL,   -- HMAC key XOR ipad
+  outer_key bytea NOT NULL,   -- HMAC key XOR opad
   last_jti bigint NOT NULL DEFAULT 0,
   jwt_hash bytea,             -- the token last validated by jwt_session_init (the real one caches it)
   claims jsonb
 );
 REVOKE ALL ON _pg_session_jwt.backend_keys FROM PUBLIC;
 
--- Registers this backend's key (what Neon passes as pg_session_jwt.jwk at connection start).
-CREATE FUNCTION _pg_session_jwt.register_backend_key(backend_pid integer, key bytea) RETURNS void
+-- Registers this backend's key (what Neon passes as pg_session_jwt.jwk at connection start),
+-- given as the HMAC-SHA-256 key already XORed with ipad and opad (64 bytes each).
+CREATE FUNCTION _pg_session_jwt.register_backend_key(backend_pid integer, inner_key bytea, outer_key bytea) RETURNS void
 LANGUAGE plpgsql AS $fn$
-DECLARE
-  k bytea := key || decode(repeat('00', 64 - length(key)), 'hex');
-  ipad bytea := k;
-  opad bytea := k;
 BEGIN
-  IF length(key) <> 32 THEN
-    RAISE EXCEPTION USING ERRCODE = '42804', MESSAGE = 'pg_session_jwt.jwk requires a 32-byte key';
+  IF length(inner_key) <> 64 OR length(outer_key) <> 64 THEN
+    RAISE EXCEPTION USING ERRCODE = '42804', MESSAGE = 'pg_session_jwt.jwk requires a 64-byte HMAC block';
   END IF;
-  FOR i IN 0..63 LOOP
-    ipad := set_byte(ipad, i, get_byte(k, i) # 54);
-    opad := set_byte(opad, i, get_byte(k, i) # 92);
-  END LOOP;
   INSERT INTO _pg_session_jwt.backend_keys (pid, inner_key, outer_key)
-  VALUES (backend_pid, ipad, opad)
+  VALUES (backend_pid, inner_key, outer_key)
   ON CONFLICT (pid) DO UPDATE SET inner_key = EXCLUDED.inner_key, outer_key = EXCLUDED.outer_key,
     last_jti = 0, jwt_hash = NULL, claims = NULL;
 END
 $fn$;
-REVOKE ALL ON FUNCTION _pg_session_jwt.register_backend_key(integer, bytea) FROM PUBLIC;
+REVOKE ALL ON FUNCTION _pg_session_jwt.register_backend_key(integer, bytea, bytea) FROM PUBLIC;
 
 CREATE FUNCTION _pg_session_jwt.unregister_backend_key(backend_pid integer) RETURNS void
 LANGUAGE sql AS $fn$ DELETE FROM _pg_session_jwt.backend_keys WHERE pid = backend_pid $fn$;

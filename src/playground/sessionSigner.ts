@@ -11,6 +11,13 @@ export class BackendSessionSigner {
   readonly key = randomBytes(32);
   private jti = 0;
 
+  /** The key XOR HMAC's ipad and opad (RFC 2104), as the emulated extension stores it. */
+  get pads(): { inner: Buffer; outer: Buffer } {
+    const block = Buffer.alloc(64);
+    this.key.copy(block);
+    return { inner: block.map((b) => b ^ 0x36) as Buffer, outer: block.map((b) => b ^ 0x5c) as Buffer };
+  }
+
   sign(claims: Record<string, unknown>): string {
     this.jti += 1;
     const payload = Buffer.from(JSON.stringify({ ...claims, jti: this.jti })).toString('base64url');

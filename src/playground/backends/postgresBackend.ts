@@ -150,7 +150,8 @@ export class PostgresBackend implements SqlBackend {
       const pid = (client as unknown as { processID: number }).processID;
       const installed = (await this.admin.query("select 1 from pg_namespace where nspname = '_pg_session_jwt'")).rows.length > 0;
       if (installed) {
-        await this.admin.query('select _pg_session_jwt.register_backend_key($1, $2)', [pid, session.signer.key]);
+        const { inner, outer } = session.signer.pads;
+        await this.admin.query('select _pg_session_jwt.register_backend_key($1, $2, $3)', [pid, inner, outer]);
         session.keyRegistered = true;
       }
     }
