@@ -3,6 +3,7 @@
 // object with `keys`, keys with `use: sig` (or none), a `kid` on each key, and ES256 (P-256) or RS256
 // keys. The fetch itself is fetchJwksLikeNeon (src/core/jwt/jwksCache.ts); this turns its detailed
 // result into a short report of checks, each saying what to do when it does not pass.
+import { isLocalAddress } from './providers/catalog';
 import { fetchJwksLikeNeon, type JwksFetchOptions, type JwksFetchResult, type JwksKeyReport } from './jwt/jwksCache';
 
 export type JwksCheckStatus = 'pass' | 'warn' | 'fail';
@@ -48,10 +49,6 @@ export type JwksCheckOptions = JwksFetchOptions;
 const kib = (bytes: number): string =>
   bytes < 1024 ? `${bytes} bytes` : `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0).replace(/\.0$/, '')} KiB`;
 
-function isLocalHost(host: string): boolean {
-  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '[::1]' || host === '0.0.0.0';
-}
-
 function keyLabel(k: JwksKeyReport): string {
   const type = [k.kty, k.crv, k.alg].filter(Boolean).join(' ') || 'key';
   return `${k.kid !== undefined ? `kid "${k.kid}"` : `key #${k.index + 1} (no kid)`}: ${type}`;
@@ -89,10 +86,10 @@ export function evaluateJwksFetch(result: JwksFetchResult): JwksCheckReport {
     return finish();
   }
   const url = new URL(result.url);
-  if (url.protocol === 'http:') {
+  if (isLocalAddress(url.hostname)) {
+    push('url', 'Reachable by Neon', 'warn', `${url.hostname} is a local address: Neon cannot fetch it from its cloud. Fine for the local playground only.`);
+  } else if (url.protocol === 'http:') {
     push('url', 'https', 'warn', 'The URL uses http: keys fetched over plain http can be swapped on the way. Use the provider\'s https URL.');
-  } else if (isLocalHost(url.hostname)) {
-    push('url', 'Reachable by Neon', 'warn', `${url.hostname} is this machine: Neon cannot fetch it from its cloud. Fine for the local playground only.`);
   } else {
     push('url', 'https', 'pass', 'The URL uses https.');
   }

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { installPgSessionJwtIntoShareDir } from './pgSessionJwt';
 import { freePort } from './net';
-import { quoteIdent, quoteLiteral } from './backends/types';
+import { quoteIdent, quoteLiteral } from '../core/scaffold/sqlIdent';
 
 export interface ManagedPostgres {
   /** Owner of `database` (Neon's neondb_owner: CREATEDB, CREATEROLE, BYPASSRLS, not superuser). */

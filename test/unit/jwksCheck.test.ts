@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, generateSecret } from 'jose';
-import { checkJwks, type JwksCheckId, type JwksCheckReport, type JwksCheckStatus } from '../../src/core/jwksCheck';
+import { checkJwks, evaluateJwksFetch, type JwksCheckId, type JwksCheckReport, type JwksCheckStatus } from '../../src/core/jwksCheck';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -97,7 +97,8 @@ describe('jwksCheck against local JWKS servers', () => {
     for (const check of ['reachable', 'status', 'redirect', 'size', 'json', 'use', 'kid', 'algorithms'] as const) {
       assert.equal(statusOf(r, check), 'pass', `${check}: ${messageOf(r, check)}`);
     }
-    assert.equal(statusOf(r, 'url'), 'warn', 'http on 127.0.0.1 is flagged');
+    assert.equal(statusOf(r, 'url'), 'warn', '127.0.0.1 is flagged as unreachable for Neon');
+    assert.match(messageOf(r, 'url'), /127\.0\.0\.1 is a local address: Neon cannot fetch it/);
     assert.match(messageOf(r, 'algorithms'), /1 ES256 \(P-256\) key/);
   });
 
@@ -226,5 +227,44 @@ describe('jwksCheck against local JWKS servers', () => {
     assert.equal(r.ok, false);
     assert.equal(statusOf(r, 'url'), 'fail');
     assert.match(messageOf(r, 'url'), /Enter the full JWKS URL/);
+  });
+});
+
+describe('jwksCheck: evaluating a fetch result (https, slow, near the size limit)', () => {
+  // A fetch as fetchJwksLikeNeon reports it for an https endpoint that answered slowly with a big set.
+  const base = {
+    url: 'https://auth.example.com/.well-known/jwks.json',
+    ok: true,
+    attempts: [{ startedAt: 0, durationMs: 3_100, connectMs: 900, firstByteMs: 3_000, status: 200, transient: false }],
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    contentType: 'application/json',
+    timing: { startedAt: 0, totalMs: 3_100, connectMs: 900, firstByteMs: 3_000 },
+    bytes: 60 * 1024,
+    bodyTruncated: false,
+    keys: [{ index: 0, kid: 'k1', kty: 'RSA', alg: 'RS256', use: 'sig', kept: true, neonUse: { verifies: 'RS256' as const, note: 'verifies RS256 tokens (2048-bit modulus)' } }],
+    keptKeys: [],
+    limits: { connectTimeoutMs: 2_000, totalTimeoutMs: 5_000, maxBodyBytes: 64 * 1024, retries: 3 },
+  };
+
+  it('passes https, warns about time and size close to Neon\'s limits', () => {
+    const r = evaluateJwksFetch(base);
+    assert.equal(r.ok, true);
+    assert.equal(statusOf(r, 'url'), 'pass');
+    assert.equal(statusOf(r, 'reachable'), 'warn');
+    assert.match(messageOf(r, 'reachable'), /took 3100 ms, more than half of Neon's 5 s limit/);
+    assert.equal(statusOf(r, 'size'), 'warn');
+    assert.match(messageOf(r, 'size'), /60 KiB: close to Neon's 64 KiB limit/);
+    assert.equal(statusOf(r, 'algorithms'), 'pass');
+  });
+
+  it('passes a quick small answer without warnings', () => {
+    const quick = { ...base, bytes: 900, attempts: [{ ...base.attempts[0]!, durationMs: 120 }], timing: { ...base.timing, totalMs: 120 } };
+    const r = evaluateJwksFetch(quick);
+    assert.deepEqual(
+      r.items.map((i) => i.status),
+      r.items.map(() => 'pass'),
+    );
+    assert.match(messageOf(r, 'size'), /900 bytes of Neon's 64 KiB limit/);
   });
 });

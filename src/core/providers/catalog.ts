@@ -584,7 +584,7 @@ interface UrlMatch {
 
 const FIREBASE_ACCOUNT = 'securetoken@system.gserviceaccount.com';
 
-/** Recognisers, most specific first. `host` is lower-case, `path` decoded and without trailing slashes. */
+/** Recognisers, most specific first. `host` is lower-case (with `:port` when one was given), `path` decoded, without trailing slashes. */
 function matchKnownProvider(host: string, path: string, origin: string): UrlMatch | undefined {
   let m: RegExpExecArray | null;
   if (host === 'api.stack-auth.com' && (m = /^\/api\/v1\/projects\/([^/]+)\/\.well-known\/jwks\.json$/i.exec(path))) {
@@ -658,7 +658,8 @@ function matchKnownProvider(host: string, path: string, origin: string): UrlMatc
 
 const LOOKS_LIKE_JWKS = /(jwks|jwk|certs|keys)(\.json)?$/i;
 
-function isLocalHost(host: string): boolean {
+/** Loopback and private-network hosts: Neon's cloud cannot fetch a JWKS from them. */
+export function isLocalAddress(host: string): boolean {
   return (
     host === 'localhost' ||
     host.endsWith('.localhost') ||
@@ -701,7 +702,7 @@ export function detectProvider(input: string): DetectedProvider | undefined {
   }
   const trimmedPath = path.replace(/\/+$/, '');
   const hostWithPort = url.port ? `${host}:${url.port}` : host;
-  const match = matchKnownProvider(hostWithPort === host ? host : hostWithPort, trimmedPath, `https://${hostWithPort}`);
+  const match = matchKnownProvider(hostWithPort, trimmedPath, `https://${hostWithPort}`);
 
   if (match) {
     const provider = getProvider(match.providerId);
@@ -728,7 +729,7 @@ export function detectProvider(input: string): DetectedProvider | undefined {
   if (url.protocol === 'http:') {
     warnings.push('The URL uses http: Neon fetches the key set over the internet, use https so it cannot be tampered with on the way.');
   }
-  if (isLocalHost(host)) {
+  if (isLocalAddress(host)) {
     warnings.push(`${host} is a local address: Neon cannot reach it from its cloud (fine for the local playground only).`);
   }
   let candidates: ProviderId[] | undefined;

@@ -33,6 +33,8 @@ export interface RelationFacts {
   viewBypassedTables?: string[];
   /** Attribute numbers of the primary key, in key order. */
   primaryKey?: number[];
+  /** Column names of the primary key, in key order. */
+  primaryKeyColumns?: string[];
   /** Policies that apply to the role, by command: select/insert/update/delete (an ALL policy counts for each). */
   policies?: { select: number; insert: number; update: number; delete: number };
   /** RLS does not apply to the role on this relation. */
@@ -81,6 +83,9 @@ facts as (
     (select coalesce(jsonb_agg(k.attnum order by k.ord), '[]'::jsonb)
        from pg_catalog.pg_index i, unnest(i.indkey::int2[]) with ordinality as k(attnum, ord)
       where i.indrelid = rel.oid and i.indisprimary) as primary_key,
+    (select coalesce(jsonb_agg(a.attname::text order by k.ord), '[]'::jsonb)
+       from pg_catalog.pg_index i, unnest(i.indkey::int2[]) with ordinality as k(attnum, ord), pg_catalog.pg_attribute a
+      where i.indrelid = rel.oid and i.indisprimary and a.attrelid = rel.oid and a.attnum = k.attnum) as primary_key_columns,
     (select jsonb_build_object(
         'select', count(*) filter (where p.polcmd in ('r', '*')),
         'insert', count(*) filter (where p.polcmd in ('a', '*')),
@@ -99,7 +104,7 @@ select jsonb_build_object(
       'name', f.name, 'found', f.oid is not null, 'oid', f.oid::bigint, 'schema', f.nspname, 'relname', f.relname, 'kind', f.relkind,
       'owner', pg_catalog.pg_get_userbyid(f.relowner), 'roleOwns', f.role_owns, 'rlsEnabled', f.relrowsecurity,
       'rlsForced', f.relforcerowsecurity, 'securityInvoker', f.security_invoker, 'viewBypassedTables', f.view_bypassed,
-      'primaryKey', f.primary_key, 'policies', f.policies,
+      'primaryKey', f.primary_key, 'primaryKeyColumns', f.primary_key_columns, 'policies', f.policies,
       'bypassed', coalesce((select rolsuper or rolbypassrls from who), false)
         or (f.relkind in ('r', 'p') and f.relrowsecurity and f.role_owns and not f.relforcerowsecurity)
         or jsonb_array_length(f.view_bypassed) > 0

@@ -34,3 +34,13 @@ export interface ConnectionService {
   providers(): Promise<JwksProviderRegistration[]>;
   onDidChange(listener: (connection: ActiveConnection | undefined) => void): { dispose(): void };
 }
+
+/**
+ * What the Authorize view passes to table commands from its context menu (Enable RLS, Scaffold
+ * Policies, Run as User): the view's table node, which carries at least these fields. Commands also
+ * accept this shape as a plain argument.
+ */
+export interface TableCommandArgument {
+  readonly schema: string;
+  readonly name: string;
+}

@@ -15,8 +15,6 @@ import {
   beginStatement,
   parseCommandTag,
   PostgresError,
-  quoteIdent,
-  quoteLiteral,
   toPostgresError,
   type BatchOptions,
   type FieldDescription,
@@ -25,6 +23,7 @@ import {
   type SqlBackend,
   type SqlQuery,
 } from './types';
+import { quoteIdent, quoteLiteral } from '../../core/scaffold/sqlIdent';
 
 export interface PgliteBackendOptions {
   /** Data folder for a persistent database; undefined keeps it in memory. */

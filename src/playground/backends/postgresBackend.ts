@@ -11,8 +11,6 @@ import {
   beginStatement,
   parseCommandTag,
   PostgresError,
-  quoteIdent,
-  quoteLiteral,
   toPostgresError,
   type BatchOptions,
   type QueryResult,
@@ -20,6 +18,7 @@ import {
   type SqlBackend,
   type SqlQuery,
 } from './types';
+import { quoteIdent, quoteLiteral } from '../../core/scaffold/sqlIdent';
 
 export interface PostgresBackendOptions {
   /** A connection URL for a role that can create roles and log in as the app roles' admin (superuser or owner). */

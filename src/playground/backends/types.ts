@@ -123,11 +123,3 @@ export function parseCommandTag(tag: string): { command: string; rowCount: numbe
   const rowCount = words.length > 1 && /^\d+$/.test(last) ? Number(last) : null;
   return { command: words[0] ?? '', rowCount };
 }
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}

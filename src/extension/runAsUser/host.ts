@@ -1,0 +1,447 @@
+// The extension's end of the Run-as-User protocol, without VS Code: every message from the webview is
+// validated, every request answered exactly once, and secrets never leave this object unmasked (except a
+// freshly minted token, which goes back to the panel that asked for it). The VS Code layer (panel.ts)
+// supplies storage, dialogs, the clipboard and commands through RunAsUserHostDeps.
+import { createHash, randomUUID } from 'node:crypto';
+import { decodeTokenUnverified } from '../../core/jwt/decode';
+import type { JwksProviderRegistration } from '../../core/jwt/types';
+import {
+  errorResponse,
+  okResponse,
+  requestIdOf,
+  validateWebviewMessage,
+  type FixAction,
+  type FixActionId,
+  type HostToWebview,
+  type InitState,
+  type RequestOf,
+  type RequestType,
+  type ResultOf,
+  type RunPath,
+  type RunResponse,
+  type RunResult,
+  type TokenInspection,
+  type TokenSource,
+} from '../../core/runAsUserProtocol';
+import type { Playground } from '../../playground/playground';
+import type { ActiveConnection, ConnectionService } from '../connections/types';
+import type { SqlHistory } from './history';
+import { choosePaths, PATH_LABELS } from './paths';
+import { mintPersonaToken, type PersonaStore } from './personas';
+import { maskSecrets } from './secrets';
+
+/** A statement the user side runs: what the engine needs, with the token already resolved. */
+export interface UserRunRequest {
+  sql: string;
+  path: RunPath;
+  connection: ActiveConnection;
+  providers: JwksProviderRegistration[];
+  /** The JWT for the user side; undefined runs as anonymous without a token. */
+  token: string | undefined;
+  identityLabel: string;
+  /** The user confirmed this write: run it once, on the user side only. */
+  writeConfirmed: boolean;
+  signal: AbortSignal;
+}
+
+/** What the engine answers: a result, or "this writes; ask first" (nothing has run then). */
+export type EngineRunOutcome = RunResult | { kind: 'needs-confirmation'; command: string; table?: string; message: string };
+
+export interface InspectRequest {
+  token: string;
+  path: RunPath;
+  connection: ActiveConnection | undefined;
+  providers: JwksProviderRegistration[];
+}
+
+/** The run-as-user engine (src/core/runAsUser), as the host uses it; loaded on first use. */
+export interface RunEngine {
+  run(request: UserRunRequest): Promise<EngineRunOutcome>;
+  inspect(request: InspectRequest): Promise<TokenInspection>;
+}
+
+/** Setup commands behind the panel's fix buttons. */
+export const FIX_COMMANDS: Partial<Record<FixActionId, string>> = {
+  scaffoldGrants: 'neonAuthorize.scaffoldGrants',
+  installPgSessionJwt: 'neonAuthorize.installPgSessionJwt',
+  addProvider: 'neonAuthorize.addProvider',
+  scaffoldPolicies: 'neonAuthorize.scaffoldPolicies',
+  enableRls: 'neonAuthorize.enableRls',
+  chooseConnection: 'neonAuthorize.chooseConnection',
+  openPlayground: 'neonAuthorize.startPlayground',
+};
+
+export interface ExportTarget {
+  format: 'csv' | 'json';
+  grid: 'user' | 'owner';
+  content: string;
+  suggestedName: string;
+}
+
+export interface RunAsUserHostDeps {
+  connections: Pick<ConnectionService, 'current' | 'peek' | 'providers'>;
+  personas: PersonaStore;
+  history: SqlHistory;
+  /** Sends to the webview (and to test observers). */
+  post(message: HostToWebview): void;
+  /** Asks where to save an export and writes it. */
+  saveExport(target: ExportTarget): Promise<{ saved: boolean; location?: string }>;
+  copyText(text: string): Promise<void>;
+  /** Runs a VS Code command; rejects with a message when it does not exist. */
+  runCommand(id: string, ...args: unknown[]): Promise<unknown>;
+  loadEngine(): Promise<RunEngine>;
+  /** Diagnostics (already masked). */
+  log?(line: string): void;
+}
+
+interface PendingConfirmation {
+  fingerprint: string;
+  expiresAt: number;
+}
+
+/** How long a write confirmation stays valid. */
+const CONFIRMATION_TTL_MS = 10 * 60 * 1000;
+
+/** Thrown for what the user must fix; the message is shown as is. */
+export class UserFacingError extends Error {
+  constructor(
+    message: string,
+    readonly action?: FixAction,
+  ) {
+    super(message);
+  }
+}
+
+export class RunAsUserHost {
+  private ready = false;
+  private initCount = 0;
+  private pendingOpen: { sql: string; run: boolean } | undefined;
+  private readonly runs = new Map<number, AbortController>();
+  private readonly confirmations = new Map<string, PendingConfirmation>();
+  private connecting: Promise<void> | undefined;
+  private disposed = false;
+
+  constructor(private readonly deps: RunAsUserHostDeps) {}
+
+  /** The webview's script is loaded and listening (it said `ready` since it was last hidden). */
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** The webview's document was destroyed (panel hidden without retained context): wait for the next `ready`. */
+  markNotReady(): void {
+    this.ready = false;
+  }
+
+  /** Puts a statement in the panel, running it when asked: now if the webview listens, else at its next init. */
+  openWith(sql: string, run: boolean): void {
+    if (this.ready) this.post({ type: 'setSql', sql, ...(run ? { run: true } : {}) });
+    else this.pendingOpen = { sql, run };
+  }
+
+  /** Tells the panel the connection changed (paths, label, playground key). */
+  async connectionChanged(connection: ActiveConnection | undefined): Promise<void> {
+    const choice = choosePaths(connection);
+    this.post({ type: 'connectionChanged', connectionLabel: choice.connectionLabel, paths: choice.paths, selectedPath: choice.selectedPath });
+    if (connection?.playground && (await this.deps.personas.offerStarters())) {
+      this.post({ type: 'personasChanged', personas: this.deps.personas.list() });
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const controller of this.runs.values()) controller.abort();
+    this.runs.clear();
+    this.confirmations.clear();
+  }
+
+  /** Entry point for every message from the webview (untrusted). */
+  async handle(raw: unknown): Promise<void> {
+    const checked = validateWebviewMessage(raw);
+    if (!checked.ok) {
+      const id = requestIdOf(raw);
+      this.log(`ignored an invalid message from the panel: ${checked.error}`);
+      if (id !== undefined) this.post(errorResponse(id, `The panel sent a request the extension cannot read (${checked.error}). Reload the panel.`));
+      return;
+    }
+    const message = checked.value;
+    if (message.type === 'ready') {
+      this.ready = true;
+      await this.sendInit();
+      return;
+    }
+    await this.answer(message);
+  }
+
+  private async answer<T extends RequestType>(request: RequestOf<T>): Promise<void> {
+    let result: ResultOf<T>;
+    try {
+      result = (await this.dispatch(request)) as ResultOf<T>;
+    } catch (error) {
+      const { message, action } = this.describeError(error);
+      this.post(errorResponse(request.id, message, action));
+      return;
+    }
+    this.post(okResponse<T>(request.id, result));
+  }
+
+  private dispatch(request: RequestOf<RequestType>): Promise<unknown> {
+    switch (request.type) {
+      case 'run':
+        return this.run(request);
+      case 'cancelRun':
+        return this.cancel(request.runId);
+      case 'mintToken':
+        return this.mint(request);
+      case 'savePersona':
+        return this.savePersona(request);
+      case 'deletePersona':
+        return this.deletePersona(request.personaId);
+      case 'inspectToken':
+        return this.inspect(request);
+      case 'export':
+        return this.deps.saveExport({ format: request.format, grid: request.grid, content: request.content, suggestedName: request.suggestedName });
+      case 'copy':
+        return this.deps.copyText(request.text).then(() => ({ copied: true }));
+      case 'runFix':
+        return this.runFix(request.action, request.target);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // init and connection
+
+  private async sendInit(): Promise<void> {
+    const connection = this.deps.connections.peek();
+    if (connection?.playground) await this.deps.personas.offerStarters();
+    const pending = this.pendingOpen;
+    this.pendingOpen = undefined;
+    const first = this.initCount++ === 0;
+    const choice = choosePaths(connection, connection ? undefined : 'connecting… (the playground starts on first use)');
+    const state: InitState = {
+      // A reloaded webview keeps its own draft; a new panel starts from the last statement run here.
+      sql: pending?.sql ?? (first ? this.deps.history.lastSql() : ''),
+      sqlHistory: this.deps.history.list(),
+      personas: this.deps.personas.list(),
+      paths: choice.paths,
+      selectedPath: choice.selectedPath,
+      connectionLabel: choice.connectionLabel,
+      playgroundKeyAvailable: connection?.playground !== undefined,
+      ...(pending?.run ? { runOnOpen: true } : {}),
+    };
+    this.post({ type: 'init', state });
+    if (!connection) void this.connect();
+  }
+
+  /** Opens the connection (starting the playground when nothing else is chosen) and tells the panel. */
+  private connect(): Promise<void> {
+    this.connecting ??= this.deps.connections
+      .current()
+      .then(
+        async (connection) => {
+          await this.connectionChanged(connection);
+          this.post({ type: 'notify', level: 'info', message: `Connected: ${maskSecrets(connection.label)}.` });
+        },
+        (error: unknown) => {
+          const choice = choosePaths(undefined, 'the connection could not be opened');
+          this.post({ type: 'connectionChanged', connectionLabel: 'Not connected', paths: choice.paths, selectedPath: null });
+          this.post({ type: 'notify', level: 'error', message: `Could not open the connection: ${this.describeError(error).message}` });
+        },
+      )
+      .finally(() => {
+        this.connecting = undefined;
+      });
+    return this.connecting;
+  }
+
+  private async connection(): Promise<ActiveConnection> {
+    try {
+      return await this.deps.connections.current();
+    } catch (error) {
+      throw new UserFacingError(`Could not open the connection: ${this.describeError(error).message}`, {
+        label: 'Choose Connection',
+        action: 'chooseConnection',
+      });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // run, confirm, cancel
+
+  private async run(request: RequestOf<'run'>): Promise<RunResponse> {
+    const connection = await this.connection();
+    const option = choosePaths(connection).paths.find((p) => p.path === request.path);
+    if (!option?.available)
+      throw new UserFacingError(`${PATH_LABELS[request.path]} cannot be used with ${maskSecrets(connection.label)}: ${option?.unavailableReason ?? 'unknown path'}. Pick another path.`);
+
+    const fingerprint = this.fingerprint(request.sql, request.token, request.path);
+    let writeConfirmed = false;
+    if (request.confirmWriteId !== undefined) {
+      const pending = this.confirmations.get(request.confirmWriteId);
+      this.confirmations.delete(request.confirmWriteId);
+      if (!pending || pending.expiresAt < Date.now())
+        throw new UserFacingError('This confirmation has expired or was already used. Run the statement again to confirm it anew.');
+      if (pending.fingerprint !== fingerprint)
+        throw new UserFacingError('The statement, token or path changed after you were asked to confirm; nothing ran. Run it again to confirm the new one.');
+      writeConfirmed = true;
+    }
+
+    const { token, identityLabel } = await this.resolveToken(request.token, connection.playground);
+    const controller = new AbortController();
+    this.runs.set(request.id, controller);
+    let outcome: EngineRunOutcome;
+    try {
+      const engine = await this.deps.loadEngine();
+      const providers = await this.providers();
+      outcome = await engine.run({ sql: request.sql, path: request.path, connection, providers, token, identityLabel, writeConfirmed, signal: controller.signal });
+    } catch (error) {
+      if (controller.signal.aborted) throw new UserFacingError('Cancelled: the statement was stopped before it finished.');
+      throw error;
+    } finally {
+      this.runs.delete(request.id);
+    }
+
+    await this.remember(request.sql);
+    if (outcome.kind === 'needs-confirmation') {
+      if (writeConfirmed) throw new Error('The engine asked for a confirmation the user already gave.');
+      const confirmationId = randomUUID();
+      this.pruneConfirmations();
+      this.confirmations.set(confirmationId, { fingerprint, expiresAt: Date.now() + CONFIRMATION_TTL_MS });
+      return { kind: 'confirm-write', confirmationId, command: outcome.command, ...(outcome.table ? { table: outcome.table } : {}), message: outcome.message };
+    }
+    return { kind: 'ran', ...outcome };
+  }
+
+  private async cancel(runId: number): Promise<{ cancelled: boolean }> {
+    const controller = this.runs.get(runId);
+    if (!controller) return { cancelled: false };
+    controller.abort();
+    return { cancelled: true };
+  }
+
+  /** Ties a confirmation to exactly one statement, token and path (hashed: no token is kept). */
+  private fingerprint(sql: string, token: TokenSource, path: RunPath): string {
+    return createHash('sha256').update(JSON.stringify([sql, token, path])).digest('base64url');
+  }
+
+  private pruneConfirmations(): void {
+    const now = Date.now();
+    for (const [id, c] of this.confirmations) if (c.expiresAt < now) this.confirmations.delete(id);
+  }
+
+  private async remember(sql: string): Promise<void> {
+    const before = this.deps.history.list();
+    const added = await this.deps.history.add(sql);
+    await this.deps.history.setLastSql(sql);
+    const after = this.deps.history.list();
+    if (added === 'skipped-secret')
+      this.post({ type: 'notify', level: 'info', message: 'This statement contains a token, key or password, so it was not saved to the SQL history.' });
+    if (JSON.stringify(before) !== JSON.stringify(after)) this.post({ type: 'historyChanged', sqlHistory: after });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // tokens and personas
+
+  private async resolveToken(source: TokenSource, playground: Playground | undefined): Promise<{ token: string | undefined; identityLabel: string }> {
+    switch (source.kind) {
+      case 'anonymous':
+        return { token: undefined, identityLabel: 'anonymous' };
+      case 'pasted': {
+        const token = source.token.trim().replace(/^bearer\s+/i, '');
+        return { token, identityLabel: describeTokenIdentity('pasted token', token) };
+      }
+      case 'persona': {
+        const persona = this.deps.personas.get(source.personaId);
+        if (!persona) throw new UserFacingError('That persona no longer exists (it was deleted in another window?). Choose another one.');
+        const token = await mintPersonaToken(persona, await this.deps.personas.keyOf(persona), playground);
+        return { token, identityLabel: describeTokenIdentity(persona.name || persona.sub || 'persona', token) };
+      }
+    }
+  }
+
+  private async mint(request: RequestOf<'mintToken'>): Promise<ResultOf<'mintToken'>> {
+    const key = await this.deps.personas.resolveKey(request.persona.keySource);
+    const connection = key.kind === 'playground' ? await this.connection() : this.deps.connections.peek();
+    const token = await mintPersonaToken(request.persona, key, connection?.playground);
+    const engine = await this.deps.loadEngine();
+    const path = choosePaths(connection).selectedPath ?? 'self-verified';
+    const inspection = await engine.inspect({ token, path, connection, providers: connection ? await this.providers() : [] });
+    return { token, inspection };
+  }
+
+  private async savePersona(request: RequestOf<'savePersona'>): Promise<ResultOf<'savePersona'>> {
+    const persona = await this.deps.personas.save(request.persona, request.replaceId);
+    this.post({ type: 'personasChanged', personas: this.deps.personas.list() });
+    return { persona };
+  }
+
+  private async deletePersona(personaId: string): Promise<ResultOf<'deletePersona'>> {
+    const deleted = await this.deps.personas.delete(personaId);
+    if (deleted) this.post({ type: 'personasChanged', personas: this.deps.personas.list() });
+    return { deleted };
+  }
+
+  private async inspect(request: RequestOf<'inspectToken'>): Promise<TokenInspection> {
+    if (request.token.kind === 'anonymous') throw new UserFacingError('Anonymous sends no token, so there is nothing to inspect.');
+    const connection = request.token.kind === 'persona' ? await this.connection() : this.deps.connections.peek();
+    const { token } = await this.resolveToken(request.token, connection?.playground);
+    if (token === undefined) throw new UserFacingError('Anonymous sends no token, so there is nothing to inspect.');
+    const engine = await this.deps.loadEngine();
+    return engine.inspect({ token, path: request.path, connection, providers: connection ? await this.providers() : [] });
+  }
+
+  private async providers(): Promise<JwksProviderRegistration[]> {
+    try {
+      return await this.deps.connections.providers();
+    } catch (error) {
+      this.log(`could not list the providers: ${this.describeError(error).message}`);
+      return [];
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // fixes
+
+  private async runFix(action: FixActionId, target: string | undefined): Promise<ResultOf<'runFix'>> {
+    if (action === 'openSettings') {
+      await this.deps.runCommand('workbench.action.openSettings', 'neonAuthorize');
+      return {};
+    }
+    const command = FIX_COMMANDS[action];
+    if (!command) throw new UserFacingError(`No command fixes "${action}" yet.`);
+    const outcome = await this.deps.runCommand(command, ...(target ? [{ target }] : []));
+    return typeof outcome === 'string' ? { message: maskSecrets(outcome) } : {};
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private describeError(error: unknown): { message: string; action?: FixAction } {
+    const raw = error instanceof Error ? error.message : String(error);
+    const message = maskSecrets(raw || 'Something went wrong without an error message.');
+    if (!(error instanceof UserFacingError) && !(error instanceof Error && /Error$/.test(error.name) && error.name !== 'Error' && error.name !== 'TypeError'))
+      this.log(`request failed: ${message}`);
+    return error instanceof UserFacingError && error.action ? { message, action: error.action } : { message };
+  }
+
+  private post(message: HostToWebview): void {
+    if (!this.disposed) this.deps.post(message);
+  }
+
+  private log(line: string): void {
+    this.deps.log?.(maskSecrets(line));
+  }
+}
+
+/** "alice (sub alice, role authenticated)", from the token's own claims (not verified: just a label). */
+export function describeTokenIdentity(name: string, token: string): string {
+  try {
+    const { claims } = decodeTokenUnverified(token);
+    const parts = [
+      typeof claims.sub === 'string' && claims.sub !== name ? `sub ${claims.sub}` : claims.sub === undefined ? 'no sub' : undefined,
+      typeof claims.role === 'string' ? `role ${claims.role}` : 'no role claim',
+    ].filter(Boolean);
+    return `${name} (${parts.join(', ')})`;
+  } catch {
+    return name;
+  }
+}
