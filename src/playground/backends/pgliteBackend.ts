@@ -15,6 +15,7 @@ import {
   beginStatement,
   parseCommandTag,
   PostgresError,
+  toFieldDescription,
   toPostgresError,
   type BatchOptions,
   type FieldDescription,
@@ -195,15 +196,7 @@ export class PgliteBackend implements SqlBackend {
     for (const m of messages as unknown as BackendMessage[]) {
       if (m.name === 'error') throw toPostgresError(m) ?? new PostgresError({ message: String(m.message), code: 'XX000' });
       if (m.name === 'rowDescription') {
-        fields = (m.fields as FieldDescription[]).map((f) => ({
-          name: f.name,
-          dataTypeID: f.dataTypeID,
-          tableID: f.tableID,
-          columnID: f.columnID,
-          dataTypeSize: f.dataTypeSize,
-          dataTypeModifier: f.dataTypeModifier,
-          format: 'text',
-        }));
+        fields = (m.fields as FieldDescription[]).map(toFieldDescription);
       } else if (m.name === 'dataRow') rows.push(m.fields as (string | null)[]);
       else if (m.name === 'commandComplete') tag = String(m.text);
     }

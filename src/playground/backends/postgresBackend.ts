@@ -11,6 +11,7 @@ import {
   beginStatement,
   parseCommandTag,
   PostgresError,
+  toFieldDescription,
   toPostgresError,
   type BatchOptions,
   type QueryResult,
@@ -164,15 +165,7 @@ async function run(client: pg.PoolClient, q: SqlQuery): Promise<QueryResult> {
   try {
     const r = await client.query({ text: q.query, values: q.params, rowMode: 'array', queryMode: 'extended' } as pg.QueryConfig & { queryMode: 'extended' });
     const tag = (r as unknown as { command: string; rowCount: number | null }).command;
-    const fields = r.fields.map((f) => ({
-      name: f.name,
-      dataTypeID: f.dataTypeID,
-      tableID: f.tableID,
-      columnID: f.columnID,
-      dataTypeSize: f.dataTypeSize,
-      dataTypeModifier: f.dataTypeModifier,
-      format: 'text' as const,
-    }));
+    const fields = r.fields.map(toFieldDescription);
     const { command } = parseCommandTag(tag ?? '');
     return { fields, rows: r.rows as unknown as (string | null)[][], command, rowCount: commandHasCount(command) ? r.rowCount : null };
   } catch (err) {

@@ -20,6 +20,19 @@ export interface FieldDescription {
   format: 'text';
 }
 
+/** A RowDescription field from either driver, as Neon reports it (values always in text form). */
+export function toFieldDescription(f: Omit<FieldDescription, 'format'>): FieldDescription {
+  return {
+    name: f.name,
+    dataTypeID: f.dataTypeID,
+    tableID: f.tableID,
+    columnID: f.columnID,
+    dataTypeSize: f.dataTypeSize,
+    dataTypeModifier: f.dataTypeModifier,
+    format: 'text',
+  };
+}
+
 export interface QueryResult {
   fields: FieldDescription[];
   /** Postgres text form of every value; null is SQL NULL. */
