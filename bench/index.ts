@@ -6,8 +6,9 @@ import type { BenchResult } from './types';
 import { run as playground } from './playgroundBench';
 import { run as resultDiff } from './resultDiffBench';
 import { run as webview } from './webviewBench';
+import { run as runAsUser } from './runAsUserBench';
 
-const suites: Record<string, () => Promise<BenchResult[]>> = { playground, resultDiff, webview };
+const suites: Record<string, () => Promise<BenchResult[]>> = { playground, runAsUser, resultDiff, webview };
 
 async function main() {
   const only = process.argv.slice(2);

@@ -80,6 +80,8 @@ export interface ClassifiedStatement {
   targetTables: TableRef[];
   /** Tables (and views) it reads, without the names of its own WITH queries. */
   readTables: TableRef[];
+  /** How many times it names a table or view (a self-join counts twice), WITH query names excluded. */
+  relationOccurrences: number;
   /** An INSERT/UPDATE/DELETE/MERGE (possibly inside WITH) has RETURNING: its rows must also pass SELECT policies. */
   returning: boolean;
   /** SELECT … FOR UPDATE/SHARE: a read that takes row locks (Postgres refuses it in a READ ONLY transaction). */
@@ -430,6 +432,7 @@ function classifyNode(stmt: Json, text: string): ClassifiedStatement {
   const base = {
     text,
     readTables: facts.reads,
+    relationOccurrences: facts.occurrences,
     returning: facts.returning,
     locksRows: false,
   };
@@ -492,6 +495,7 @@ function classifyNode(stmt: Json, text: string): ClassifiedStatement {
 interface TreeFacts {
   writes: TableRef[];
   reads: TableRef[];
+  occurrences: number;
   returning: boolean;
   locking: boolean;
   dmlCount: number;
@@ -538,9 +542,11 @@ function collectFacts(root: Json): TreeFacts {
   };
   visit(root);
   const inTextOrder = (list: LocatedTable[]) => list.sort((a, b) => a.location - b.location).map((t) => t.table);
+  const notCte = (t: TableRef) => t.schema !== undefined || !cteNames.has(t.name);
   return {
+    occurrences: writes.length + reads.filter((r) => notCte(r.table)).length,
     writes: uniqueTables(inTextOrder(writes)),
-    reads: uniqueTables(inTextOrder(reads).filter((t) => t.schema !== undefined || !cteNames.has(t.name))),
+    reads: uniqueTables(inTextOrder(reads).filter(notCte)),
     returning,
     locking,
     dmlCount,

@@ -3,6 +3,7 @@ import { registerCommands } from './commands';
 import { createConnectionService } from './connections/connectionService';
 import { registerSetup } from './setup';
 import { registerRunAsUser } from './runAsUser';
+import { registerAdvisor } from './advisor';
 
 // Kept tiny so activation stays fast: the playground's WASM and the panels load when first used.
 export function activate(context: vscode.ExtensionContext) {
@@ -11,6 +12,7 @@ export function activate(context: vscode.ExtensionContext) {
   context.subscriptions.push(connections);
   const setup = registerSetup(context, connections);
   const runAsUser = registerRunAsUser(context, connections);
+  registerAdvisor(context, connections);
   // Returned for the extension-host tests (vscode.extensions.getExtension(id).exports).
   return { connections, setup, runAsUser };
 }

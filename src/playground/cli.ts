@@ -132,6 +132,8 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
       case 'mint':
         await mint(args, out);
         return 0;
+      case 'lint':
+        return await (await import('./lintCommand')).runLint(args);
       case undefined:
       case 'help':
       case '--help':

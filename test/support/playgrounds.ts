@@ -19,6 +19,8 @@ export const BACKENDS: BackendName[] = ['pglite', 'postgres'];
 export interface TestPlayground {
   playground: Playground;
   backend: BackendName;
+  /** The real server's bootstrap superuser URL (postgres backend only). */
+  superuserUrl?: string;
   /** Owner connection (no token). */
   owner: ReturnType<typeof neon>;
   /** The authenticated URL with a token minted for this user id (null: anonymous role, anonymous persona). */
@@ -44,6 +46,7 @@ export async function startTestPlayground(backend: BackendName, options: Playgro
   return {
     playground,
     backend,
+    superuserUrl: server?.superuserUrl,
     owner: neon(playground.ownerUrl),
     async as(sub, opts = {}) {
       const role = opts.role ?? (sub === null ? 'anonymous' : 'authenticated');

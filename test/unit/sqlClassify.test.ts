@@ -52,6 +52,14 @@ describe('sqlClassify', () => {
       assert.equal(classified('select * from todos').locksRows, false);
     });
 
+    it('counts every mention of a relation (a self-join twice), WITH query names excluded', () => {
+      assert.equal(classified('select * from todos').relationOccurrences, 1);
+      assert.equal(classified('select * from todos a join todos b on a.user_id = b.user_id').relationOccurrences, 2);
+      assert.equal(classified('with mine as (select * from todos) select * from mine').relationOccurrences, 1);
+      assert.equal(classified('select 1').relationOccurrences, 0);
+      assert.equal(classified('update todos set task = u.name from users u').relationOccurrences, 2);
+    });
+
     it('lists the tables read, schema-qualified when written so, without WITH query names', () => {
       const s = classified('with mine as (select * from app.todos t join users u on u.id = t.user_id) select * from mine, "Audit Log" where exists (select 1 from public.tags)');
       assert.deepEqual(names(s.readTables), ['app.todos', 'users', '"Audit Log"', 'public.tags']);

@@ -40,7 +40,6 @@ const FIX = {
   installPgSessionJwt: { label: 'Install pg_session_jwt', action: 'installPgSessionJwt' } as FixAction,
   addProvider: { label: 'Add Authentication Provider', action: 'addProvider' } as FixAction,
   policies: (target?: string): FixAction => ({ label: 'Scaffold Policies', action: 'scaffoldPolicies', ...(target ? { target } : {}) }),
-  enableRls: (target?: string): FixAction => ({ label: 'Enable RLS', action: 'enableRls', ...(target ? { target } : {}) }),
   chooseConnection: { label: 'Choose Connection', action: 'chooseConnection' } as FixAction,
   openPlayground: { label: 'Open Playground', action: 'openPlayground' } as FixAction,
 };
@@ -267,6 +266,13 @@ function explainPostgres(f: ErrorFields, ctx: ExplainContext): ExplainedError | 
     }
     if ((match = /^permission denied for schema (.+)$/.exec(m))) {
       const schema = match[1];
+      if (ctx.statement?.kind === 'ddl')
+        return {
+          ...base,
+          title: `Missing grant: ${roleQ} may not create objects in schema ${schema}`,
+          message: `Creating objects in schema ${schema} needs the CREATE privilege, which role ${roleQ} does not have. Usually that is right: run schema changes with the owner connection. To let this role create objects there: GRANT CREATE ON SCHEMA ${schema} TO ${grantee}; (it then owns what it creates, and owners skip RLS).`,
+          fixes: [FIX.grants(schema)],
+        };
       if (schema === 'auth')
         return {
           ...base,
@@ -307,7 +313,8 @@ function explainPostgres(f: ErrorFields, ctx: ExplainContext): ExplainedError | 
         ...base,
         title: `The login role cannot switch to ${q(target)}`,
         message: `Self-verified claims check the token in the workbench, then run SET LOCAL ROLE ${target} so RLS applies; role ${ctx.loginRole ? q(login) : login} is not a member of ${q(target)}. Grant it: GRANT ${target} TO ${ctx.loginRole ?? '<login role>'}; — run it as a role that may grant ${q(target)} (a superuser, or a role with ADMIN OPTION on it). Use a login role that neither owns your tables nor has BYPASSRLS.`,
-        fixes: [FIX.grants(`role ${target}`), FIX.chooseConnection],
+        // Granting role membership needs ADMIN rights the workbench's connections rarely have: the message carries the statement.
+        fixes: [FIX.chooseConnection],
       };
     }
     if ((match = /^new row violates row-level security policy (\(USING expression\) )?for table "(.+)"$/.exec(m))) {
@@ -501,7 +508,9 @@ function explainConnection(err: unknown, ctx: ExplainContext): ExplainedError {
     unknown: 'Could not reach the database',
   };
   const fixes: FixAction[] = [FIX.chooseConnection];
-  if (problem.kind === 'role-missing' && /"(authenticated|anonymous)"/.test(problem.message)) fixes.unshift(FIX.installPgSessionJwt);
+  // Postgres answers a login to a role that does not exist as a wrong password: for the app roles, the
+  // likely cause is that pg_session_jwt (which creates them) is not installed.
+  if ((problem.kind === 'role-missing' || problem.kind === 'password') && /role "(authenticated|anonymous)"/i.test(problem.message)) fixes.unshift(FIX.installPgSessionJwt);
   if (problem.kind === 'refused' && ctx.path === 'playground') fixes.unshift(FIX.openPlayground);
   return {
     title: titles[problem.kind] ?? titles.unknown,
@@ -519,6 +528,8 @@ function explainConnection(err: unknown, ctx: ExplainContext): ExplainedError {
 export function explainRlsBypass(facts: RoleFacts, ctx: ExplainContext & { loginRole?: string }): ExplainedError {
   const role = q(facts.role || ctx.role || 'this role');
   const reasons: string[] = [];
+  // The remedies (another owner, FORCE ROW LEVEL SECURITY, security_invoker) are in the message as SQL;
+  // the only button that helps right away is picking another connection.
   const fixes: FixAction[] = [FIX.chooseConnection];
   if (facts.superuser) reasons.push(`${role} is a superuser, and superusers skip every policy.`);
   else if (facts.bypassRls) reasons.push(`${role} has BYPASSRLS, so no policy applies to it (Neon's owner role has it).`);
@@ -529,12 +540,10 @@ export function explainRlsBypass(facts: RoleFacts, ctx: ExplainContext & { login
       reasons.push(
         `View ${name} is owned by ${q(r.owner ?? '?')} and runs with its owner's rights (security_invoker is off), so the policies of ${r.viewBypassedTables.join(', ')} are checked for its owner, who skips them. ALTER VIEW ${name} SET (security_invoker = on);`,
       );
-      fixes.push(FIX.policies(name));
     } else {
       reasons.push(
         `${role} ${r.owner === facts.role ? 'owns' : `has the privileges of ${q(r.owner ?? '?')}, the owner of`} ${name}, and owners skip its policies unless the table has FORCE ROW LEVEL SECURITY. Give the table another owner, or ALTER TABLE ${name} FORCE ROW LEVEL SECURITY;`,
       );
-      fixes.push(FIX.enableRls(name));
     }
   }
   const login = ctx.loginRole;

@@ -5,11 +5,13 @@
  * hosts (Neon's own `/sql`) and to local endpoints (the playground) in the same process. So it is set
  * once, to a router: a connection registered with a local endpoint goes there (matched by the host and
  * port of its URL, which is what the driver passes), every other host gets whatever was configured
- * before the router was installed — the driver's cloud default (`https://api.<host>/sql`, or `apiauth.`
- * with a token) unless the embedding code had set its own.
+ * before the router was installed. When that is the driver's cloud default (`https://api.<host>/sql`,
+ * or `apiauth.` with a token), which cannot work for an IP address or localhost, a local host that was
+ * not registered gets `http://<host>:<port>/sql`, the convention of the playground and of local Neon
+ * HTTP proxies; Neon hosts always keep the cloud default.
  */
 import { neonConfig } from '@neondatabase/serverless';
-import { describeConnection } from '../connections/url';
+import { describeConnection, isLocalHost } from '../connections/url';
 
 type EndpointFunction = (host: string, port: number | string, options?: { jwtAuth?: boolean }) => string;
 
@@ -31,6 +33,8 @@ function ensureRouter(): void {
     const local = routes.get(routeKey(host, port));
     if (local) return local;
     const previous = fallback;
+    const isDriverDefault = previous === undefined || previous === neonConfig.defaults.fetchEndpoint;
+    if (isDriverDefault && isLocalHost(host.replace(/^\[|\]$/g, ''))) return `http://${host}:${String(port) || '5432'}/sql`;
     if (typeof previous === 'function') return previous(host, port, options);
     if (typeof previous === 'string') return previous;
     // Only reachable if the driver had no default: Neon's documented rule.

@@ -7,9 +7,13 @@
  * with the owner's privileges) unless the table has FORCE ROW LEVEL SECURITY. A view without
  * security_invoker reads its tables with its owner's rights, so the same test applies to the view's owner.
  *
- * The same SQL runs in two places: inside the user side's transaction (role = current_user, after SET
- * ROLE) as a guard that aborts the transaction before the user's statement runs, and on the owner
- * connection for a named role (to check the Authorize path's URL role, and for notes and keys).
+ * Two places ask:
+ * - inside the user side's own transaction, after SET ROLE (self-verified claims): a guard statement that
+ *   aborts the transaction before the user's statement runs; its cheap test runs every time, the detailed
+ *   facts (for the message) only when it trips;
+ * - the owner connection, for a named role (the Authorize path's URL role; notes and keys for every path).
+ * Both are kept flat because planning dominates: on PGlite a query with a dozen sub-plans costs more to
+ * plan than the user's own query costs to run.
  */
 import { quoteLiteral } from '../scaffold/sqlIdent';
 
@@ -23,7 +27,7 @@ export interface RelationFacts {
   /** pg_class.relkind: r table, p partitioned, v view, m materialized view, f foreign table. */
   kind?: string;
   owner?: string;
-  /** The role has the owner's privileges (it owns the table, or inherits from its owner). */
+  /** The role has the owner's privileges (it owns the relation, or inherits from its owner). */
   roleOwns?: boolean;
   rlsEnabled?: boolean;
   rlsForced?: boolean;
@@ -35,7 +39,7 @@ export interface RelationFacts {
   primaryKey?: number[];
   /** Column names of the primary key, in key order. */
   primaryKeyColumns?: string[];
-  /** Policies that apply to the role, by command: select/insert/update/delete (an ALL policy counts for each). */
+  /** Policies that apply to the role, by command (an ALL policy counts for each). */
   policies?: { select: number; insert: number; update: number; delete: number };
   /** RLS does not apply to the role on this relation. */
   bypassed: boolean;
@@ -50,109 +54,168 @@ export interface RoleFacts {
   bypassed: boolean;
 }
 
-/** Prefix of the guard's error message; the facts ride in its DETAIL as JSON. */
+/** Message of the guard's error; the facts ride in its DETAIL as JSON. */
 export const RLS_GUARD_MESSAGE = 'naw: row-level security would be bypassed for this role';
 
+const SECURITY_INVOKER = /(^|,)security_invoker=(true|on|1|yes)(,|$)/i;
+
 /**
- * One catalog query: `$tables` is a text[] expression of relation names, `$role` a name expression
- * (`current_user`, or a parameter). Returns one jsonb value.
+ * The owner-side query: `$1` text[] of relation names as written, `$2` the role. One flat UNION of kinds
+ * of rows (role, rel, pk, policy, viewbase), every value as text; {@link parseRoleFacts} assembles them.
  */
-function factsSql(tables: string, role: string): string {
-  return `(
-with who as (
-  select r.oid, r.rolname::text as rolname, r.rolsuper, r.rolbypassrls from pg_catalog.pg_roles r where r.rolname = ${role}
-),
-rel as (
-  select t.ord, t.name, c.oid, c.relkind::text as relkind, c.relowner, c.relrowsecurity, c.relforcerowsecurity, n.nspname, c.relname,
-    coalesce((select lower(o.option_value) in ('true', 'on', '1', 'yes') from pg_catalog.pg_options_to_table(c.reloptions) o where o.option_name = 'security_invoker'), false) as security_invoker,
-    c.oid is not null and exists (select from who where pg_catalog.pg_has_role(who.oid, c.relowner, 'USAGE')) as role_owns
-  from unnest(${tables}) with ordinality as t(name, ord)
-  left join pg_catalog.pg_class c on c.oid = pg_catalog.to_regclass(t.name)
-  left join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-),
-facts as (
-  select rel.*,
-    (select coalesce(jsonb_agg(distinct b.oid::regclass::text), '[]'::jsonb)
-       from pg_catalog.pg_rewrite rw
-       join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::regclass and d.objid = rw.oid and d.refclassid = 'pg_catalog.pg_class'::regclass
-       join pg_catalog.pg_class b on b.oid = d.refobjid and b.oid <> rel.oid and b.relkind in ('r', 'p') and b.relrowsecurity
-       join pg_catalog.pg_roles vo on vo.oid = rel.relowner
-      where rel.relkind = 'v' and not rel.security_invoker and rw.ev_class = rel.oid
-        and (vo.rolsuper or vo.rolbypassrls or (pg_catalog.pg_has_role(rel.relowner, b.relowner, 'USAGE') and not b.relforcerowsecurity))
-    ) as view_bypassed,
-    (select coalesce(jsonb_agg(k.attnum order by k.ord), '[]'::jsonb)
-       from pg_catalog.pg_index i, unnest(i.indkey::int2[]) with ordinality as k(attnum, ord)
-      where i.indrelid = rel.oid and i.indisprimary) as primary_key,
-    (select coalesce(jsonb_agg(a.attname::text order by k.ord), '[]'::jsonb)
-       from pg_catalog.pg_index i, unnest(i.indkey::int2[]) with ordinality as k(attnum, ord), pg_catalog.pg_attribute a
-      where i.indrelid = rel.oid and i.indisprimary and a.attrelid = rel.oid and a.attnum = k.attnum) as primary_key_columns,
-    (select jsonb_build_object(
-        'select', count(*) filter (where p.polcmd in ('r', '*')),
-        'insert', count(*) filter (where p.polcmd in ('a', '*')),
-        'update', count(*) filter (where p.polcmd in ('w', '*')),
-        'delete', count(*) filter (where p.polcmd in ('d', '*')))
-       from pg_catalog.pg_policy p
-      where p.polrelid = rel.oid
-        and exists (select from unnest(p.polroles) pr(oid), who where pr.oid = 0 or pg_catalog.pg_has_role(who.oid, pr.oid, 'MEMBER'))) as policies
-  from rel
+export const RELATION_FACTS_QUERY = `
+with rel as materialized (
+  select t.ord, t.name, c.oid, c.relkind, c.relowner, c.relrowsecurity, c.relforcerowsecurity, c.reloptions, n.nspname, c.relname
+    from unnest($1::text[]) with ordinality as t(name, ord)
+    left join pg_catalog.pg_class c on c.oid = pg_catalog.to_regclass(t.name)
+    left join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+), who as materialized (
+  select r.oid, r.rolsuper, r.rolbypassrls from pg_catalog.pg_roles r where r.rolname = $2::text
 )
-select jsonb_build_object(
-  'role', (select rolname from who),
-  'superuser', coalesce((select rolsuper from who), false),
-  'bypassRls', coalesce((select rolbypassrls from who), false),
-  'relations', coalesce((select jsonb_agg(jsonb_build_object(
-      'name', f.name, 'found', f.oid is not null, 'oid', f.oid::bigint, 'schema', f.nspname, 'relname', f.relname, 'kind', f.relkind,
-      'owner', pg_catalog.pg_get_userbyid(f.relowner), 'roleOwns', f.role_owns, 'rlsEnabled', f.relrowsecurity,
-      'rlsForced', f.relforcerowsecurity, 'securityInvoker', f.security_invoker, 'viewBypassedTables', f.view_bypassed,
-      'primaryKey', f.primary_key, 'primaryKeyColumns', f.primary_key_columns, 'policies', f.policies,
-      'bypassed', coalesce((select rolsuper or rolbypassrls from who), false)
-        or (f.relkind in ('r', 'p') and f.relrowsecurity and f.role_owns and not f.relforcerowsecurity)
-        or jsonb_array_length(f.view_bypassed) > 0
-    ) order by f.ord) from facts f), '[]'::jsonb)
-))`;
-}
+select 'role' as what, 0::bigint as ord, who.rolsuper::text as a, who.rolbypassrls::text as b, null::text as c, null::text as d, null::text as e, null::text as f, null::text as g, null::text as h, null::text as i, null::text as j
+  from who
+union all
+select 'rel', rel.ord, rel.name, rel.oid::text, rel.nspname::text, rel.relname::text, rel.relkind::text, pg_catalog.pg_get_userbyid(rel.relowner)::text,
+       pg_catalog.pg_has_role(who.oid, rel.relowner, 'USAGE')::text, rel.relrowsecurity::text, rel.relforcerowsecurity::text, pg_catalog.array_to_string(rel.reloptions, ',')
+  from rel left join who on true
+union all
+select 'pk', rel.ord, a.attnum::text, a.attname::text, pg_catalog.array_position(i.indkey::int2[], a.attnum)::text, null, null, null, null, null, null, null
+  from rel
+  join pg_catalog.pg_index i on i.indrelid = rel.oid and i.indisprimary
+  join pg_catalog.pg_attribute a on a.attrelid = rel.oid and a.attnum = any(i.indkey::int2[])
+union all
+select 'policy', rel.ord, p.polcmd::text, (exists (select from unnest(p.polroles) as pr(oid) where pr.oid = 0 or pg_catalog.pg_has_role(who.oid, pr.oid, 'MEMBER')))::text, null, null, null, null, null, null, null, null
+  from rel join pg_catalog.pg_policy p on p.polrelid = rel.oid left join who on true
+union all
+select 'viewbase', rel.ord, b.oid::regclass::text, (vo.rolsuper or vo.rolbypassrls or (pg_catalog.pg_has_role(rel.relowner, b.relowner, 'USAGE') and not b.relforcerowsecurity))::text, null, null, null, null, null, null, null, null
+  from rel
+  join pg_catalog.pg_rewrite rw on rw.ev_class = rel.oid and rel.relkind = 'v'
+  join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::regclass and d.objid = rw.oid and d.refclassid = 'pg_catalog.pg_class'::regclass
+  join pg_catalog.pg_class b on b.oid = d.refobjid and b.oid <> rel.oid and b.relkind in ('r', 'p') and b.relrowsecurity
+  join pg_catalog.pg_roles vo on vo.oid = rel.relowner`;
 
-function finish(raw: unknown): RoleFacts {
-  const facts = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Omit<RoleFacts, 'bypassed'>;
-  const relations = (facts.relations ?? []).map((r) => ({ ...r, bypassed: !!r.bypassed }));
-  return {
-    role: facts.role ?? '',
-    superuser: !!facts.superuser,
-    bypassRls: !!facts.bypassRls,
-    relations,
-    bypassed: !!facts.superuser || !!facts.bypassRls || relations.some((r) => r.bypassed),
-  };
-}
-
-/** The query to run on the owner connection: `$1` text[] of names, `$2` the role name. */
-export function roleFactsQuery(): string {
-  return `select ${factsSql('$1::text[]', '$2::text')} as facts`;
-}
-
-/** Postgres array literal for `$1` (text[] parameters travel as text). */
+/** Postgres array literal for a text[] parameter (parameters travel as text). */
 export function textArrayParam(values: string[]): string {
   return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }
 
-export function parseRoleFacts(value: unknown): RoleFacts {
-  return finish(value);
+const POLICY_COMMANDS: Record<string, (keyof NonNullable<RelationFacts['policies']>)[]> = {
+  r: ['select'],
+  a: ['insert'],
+  w: ['update'],
+  d: ['delete'],
+  '*': ['select', 'insert', 'update', 'delete'],
+};
+
+/** Assembles the rows of {@link RELATION_FACTS_QUERY} (raw text) and decides, per relation, whether RLS applies. */
+export function parseRoleFacts(rows: (string | null)[][], names: string[], role: string): RoleFacts {
+  const t = (v: string | null | undefined) => v === 't' || v === 'true';
+  const roleRow = rows.find((r) => r[0] === 'role');
+  const superuser = t(roleRow?.[2]);
+  const bypassRls = t(roleRow?.[3]);
+  const byOrd = new Map<number, RelationFacts>();
+  names.forEach((name, i) => byOrd.set(i + 1, { name, found: false, bypassed: superuser || bypassRls }));
+  const pkParts = new Map<number, { attnum: number; name: string; position: number }[]>();
+  const viewBases = new Map<number, { table: string; bypass: boolean }[]>();
+  for (const row of rows) {
+    const ord = Number(row[1]);
+    const rel = byOrd.get(ord);
+    if (!rel) continue;
+    switch (row[0]) {
+      case 'rel':
+        if (row[3] === null) break;
+        Object.assign(rel, {
+          found: true,
+          oid: Number(row[3]),
+          schema: row[4] ?? undefined,
+          relname: row[5] ?? undefined,
+          kind: row[6] ?? undefined,
+          owner: row[7] ?? undefined,
+          roleOwns: t(row[8]),
+          rlsEnabled: t(row[9]),
+          rlsForced: t(row[10]),
+          securityInvoker: SECURITY_INVOKER.test(row[11] ?? ''),
+          policies: { select: 0, insert: 0, update: 0, delete: 0 },
+        });
+        break;
+      case 'pk': {
+        const list = pkParts.get(ord) ?? [];
+        list.push({ attnum: Number(row[2]), name: row[3] ?? '', position: Number(row[4]) });
+        pkParts.set(ord, list);
+        break;
+      }
+      case 'policy':
+        if (t(row[3])) for (const command of POLICY_COMMANDS[row[2] ?? ''] ?? []) rel.policies![command]++;
+        break;
+      case 'viewbase': {
+        const list = viewBases.get(ord) ?? [];
+        list.push({ table: row[2] ?? '', bypass: t(row[3]) });
+        viewBases.set(ord, list);
+        break;
+      }
+    }
+  }
+  for (const [ord, rel] of byOrd) {
+    if (!rel.found) continue;
+    const pk = (pkParts.get(ord) ?? []).sort((a, b) => a.position - b.position);
+    rel.primaryKey = pk.map((p) => p.attnum);
+    rel.primaryKeyColumns = pk.map((p) => p.name);
+    rel.viewBypassedTables =
+      rel.kind === 'v' && !rel.securityInvoker ? [...new Set((viewBases.get(ord) ?? []).filter((b) => b.bypass).map((b) => b.table))] : [];
+    rel.bypassed =
+      superuser ||
+      bypassRls ||
+      ((rel.kind === 'r' || rel.kind === 'p') && !!rel.rlsEnabled && !!rel.roleOwns && !rel.rlsForced) ||
+      rel.viewBypassedTables.length > 0;
+  }
+  const relations = [...byOrd.values()];
+  return { role, superuser, bypassRls, relations, bypassed: superuser || bypassRls || relations.some((r) => r.bypassed) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The guard inside the user side's transaction
+
+/** True when RLS would not apply to current_user for any of the relations in `tables` (a text[] expression). */
+function bypassTest(tables: string): string {
+  return `(
+  coalesce((select r.rolsuper or r.rolbypassrls from pg_catalog.pg_roles r where r.rolname = current_user), false)
+  or exists (
+    select from unnest(${tables}) as t(name)
+      join pg_catalog.pg_class c on c.oid = pg_catalog.to_regclass(t.name)
+     where (c.relkind in ('r', 'p') and c.relrowsecurity and not c.relforcerowsecurity and pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE'))
+        or (c.relkind = 'v' and coalesce(pg_catalog.array_to_string(c.reloptions, ','), '') !~* '(^|,)security_invoker=(true|on|1|yes)(,|$)'
+            and exists (
+              select from pg_catalog.pg_rewrite rw
+                join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::regclass and d.objid = rw.oid and d.refclassid = 'pg_catalog.pg_class'::regclass
+                join pg_catalog.pg_class b on b.oid = d.refobjid and b.oid <> c.oid and b.relkind in ('r', 'p') and b.relrowsecurity
+                join pg_catalog.pg_roles vo on vo.oid = c.relowner
+               where rw.ev_class = c.oid
+                 and (vo.rolsuper or vo.rolbypassrls or (pg_catalog.pg_has_role(c.relowner, b.relowner, 'USAGE') and not b.relforcerowsecurity))))
+  ))`;
+}
+
+/**
+ * The facts as one JSON array of RELATION_FACTS_QUERY's rows, for the guard's error DETAIL (planned and
+ * run only when the guard trips).
+ */
+function factsAsJson(tables: string): string {
+  const query = RELATION_FACTS_QUERY.replace(/\$1::text\[\]/g, tables).replace(/\$2::text/g, 'current_user::text');
+  return `(select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(f.what, f.ord::text, f.a, f.b, f.c, f.d, f.e, f.f, f.g, f.h, f.i, f.j)) from (${query}) f)`;
 }
 
 /**
  * A statement for inside the user side's transaction, after SET ROLE: aborts the transaction with
  * {@link RLS_GUARD_MESSAGE} (facts as JSON in DETAIL) when RLS would not apply to current_user, so the
- * user's statement never runs unfiltered. A DO block because an HTTP batch cannot branch: the error is
- * the only way to stop the statements after it.
+ * user's statement never runs unfiltered. A DO block because an HTTP batch cannot branch: an error is the
+ * only way to stop the statements after it.
  */
 export function rlsGuardStatement(tableNames: string[]): string {
   const tables = tableNames.length ? `array[${tableNames.map(quoteLiteral).join(', ')}]::text[]` : 'array[]::text[]';
   return `DO $naw_rls_guard$
-DECLARE
-  facts jsonb := ${factsSql(tables, 'current_user')};
 BEGIN
-  IF (facts->>'superuser')::boolean OR (facts->>'bypassRls')::boolean
-     OR EXISTS (SELECT FROM jsonb_array_elements(facts->'relations') r WHERE (r->>'bypassed')::boolean) THEN
-    RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = ${quoteLiteral(RLS_GUARD_MESSAGE)}, DETAIL = facts::text;
+  IF ${bypassTest(tables)} THEN
+    RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = ${quoteLiteral(RLS_GUARD_MESSAGE)},
+      DETAIL = pg_catalog.jsonb_build_object('role', current_user::text, 'names', to_jsonb(${tables}), 'rows', ${factsAsJson(tables)})::text;
   END IF;
 END
 $naw_rls_guard$`;
@@ -163,7 +226,8 @@ export function rlsGuardFacts(err: unknown): RoleFacts | undefined {
   const e = err as { message?: unknown; detail?: unknown } | null;
   if (!e || typeof e !== 'object' || e.message !== RLS_GUARD_MESSAGE || typeof e.detail !== 'string') return undefined;
   try {
-    return finish(JSON.parse(e.detail));
+    const detail = JSON.parse(e.detail) as { role: string; names: string[]; rows: (string | null)[][] | null };
+    return parseRoleFacts(detail.rows ?? [], detail.names ?? [], detail.role);
   } catch {
     return undefined;
   }

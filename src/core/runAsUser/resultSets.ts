@@ -66,7 +66,9 @@ export function addCatalogRows(catalog: ResultCatalog, rows: (string | null)[][]
 
 /**
  * Indices of the result's primary-key columns: every table the result's columns come from must have its
- * whole primary key among those columns (one table's key does not identify a row of a join).
+ * whole primary key among those columns, each key column once (a self-join shows the same column twice).
+ * The caller decides whether the statement reads a single relation: a join's rows are not identified by
+ * the key of one table.
  */
 export function keyColumnsOf(fields: RawField[], primaryKeys: Map<number, number[]>): number[] | undefined {
   const tables = [...new Set(fields.map((f) => f.tableID).filter((id) => id !== 0))];
@@ -76,20 +78,20 @@ export function keyColumnsOf(fields: RawField[], primaryKeys: Map<number, number
     const pk = primaryKeys.get(table);
     if (!pk || !pk.length) return undefined;
     for (const attnum of pk) {
-      const index = fields.findIndex((f) => f.tableID === table && f.columnID === attnum);
-      if (index < 0) return undefined;
-      key.push(index);
+      const matching = fields.flatMap((f, i) => (f.tableID === table && f.columnID === attnum ? [i] : []));
+      if (matching.length !== 1) return undefined;
+      key.push(matching[0]);
     }
   }
   return key;
 }
 
-export function toResultSet(raw: RawResult, durationMs: number, catalog: ResultCatalog): ResultSet {
+export function toResultSet(raw: RawResult, durationMs: number, catalog: ResultCatalog, options: { keys: boolean }): ResultSet {
   const fields: ResultField[] = raw.fields.map((f) => {
     const typeName = BUILTIN_TYPE_NAMES[f.dataTypeID] ?? catalog.typeNames.get(f.dataTypeID);
     return typeName ? { name: f.name, dataTypeID: f.dataTypeID, typeName } : { name: f.name, dataTypeID: f.dataTypeID };
   });
-  const keyColumns = keyColumnsOf(raw.fields, catalog.primaryKeys);
+  const keyColumns = options.keys ? keyColumnsOf(raw.fields, catalog.primaryKeys) : undefined;
   return {
     fields,
     rows: raw.rows,

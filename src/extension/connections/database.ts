@@ -94,12 +94,10 @@ export async function openDatabase(url: string, options: { fetchEndpoint?: strin
 }
 
 async function openHttp(url: string, fetchEndpoint: string | undefined): Promise<OwnerDatabase> {
-  const [{ neon }, routing] = await Promise.all([import('@neondatabase/serverless'), import('../../core/runAsUser/fetchEndpoints')]);
   // neonConfig.fetchEndpoint is global: one router sends local endpoints' hosts there and leaves Neon hosts
   // on the driver's default.
-  if (fetchEndpoint) routing.routeConnectionToEndpoint(url, fetchEndpoint);
-  else routing.ensureFetchRouting();
-  const sql = neon(url, { fullResults: true });
+  const { neonHttp } = await import('./neonHttp');
+  const sql = neonHttp(url, fetchEndpoint);
   return {
     transport: 'neon-http',
     async query(text, params) {

@@ -3,7 +3,6 @@
 // freshly minted token, which goes back to the panel that asked for it). The VS Code layer (panel.ts)
 // supplies storage, dialogs, the clipboard and commands through RunAsUserHostDeps.
 import { createHash, randomUUID } from 'node:crypto';
-import { decodeTokenUnverified } from '../../core/jwt/decode';
 import type { JwksProviderRegistration } from '../../core/jwt/types';
 import {
   errorResponse,
@@ -25,6 +24,7 @@ import {
 } from '../../core/runAsUserProtocol';
 import type { Playground } from '../../playground/playground';
 import type { ActiveConnection, ConnectionService } from '../connections/types';
+import { parseTableName } from './commands';
 import type { SqlHistory } from './history';
 import { choosePaths, PATH_LABELS } from './paths';
 import { mintPersonaToken, type PersonaStore } from './personas';
@@ -38,14 +38,15 @@ export interface UserRunRequest {
   providers: JwksProviderRegistration[];
   /** The JWT for the user side; undefined runs as anonymous without a token. */
   token: string | undefined;
-  identityLabel: string;
-  /** The user confirmed this write: run it once, on the user side only. */
-  writeConfirmed: boolean;
+  /** The user confirmed this write (the engine's id from its `needs-confirmation`): run it once, user side only. */
+  confirmedWrite?: string;
   signal: AbortSignal;
 }
 
 /** What the engine answers: a result, or "this writes; ask first" (nothing has run then). */
-export type EngineRunOutcome = RunResult | { kind: 'needs-confirmation'; command: string; table?: string; message: string };
+export type EngineRunOutcome =
+  | ({ kind: 'ran' } & RunResult)
+  | { kind: 'needs-confirmation'; engineConfirmationId: string; command: string; table?: string; message: string };
 
 export interface InspectRequest {
   token: string;
@@ -58,6 +59,8 @@ export interface InspectRequest {
 export interface RunEngine {
   run(request: UserRunRequest): Promise<EngineRunOutcome>;
   inspect(request: InspectRequest): Promise<TokenInspection>;
+  /** Closes the connections the engine keeps open. */
+  close(): Promise<void>;
 }
 
 /** Setup commands behind the panel's fix buttons. */
@@ -67,8 +70,18 @@ export const FIX_COMMANDS: Partial<Record<FixActionId, string>> = {
   addProvider: 'neonAuthorize.addProvider',
   scaffoldPolicies: 'neonAuthorize.scaffoldPolicies',
   enableRls: 'neonAuthorize.enableRls',
-  chooseConnection: 'neonAuthorize.chooseConnection',
+  chooseConnection: 'neonAuthorize.selectConnection',
   openPlayground: 'neonAuthorize.startPlayground',
+};
+
+const FIX_LABELS: Partial<Record<FixActionId, string>> = {
+  scaffoldGrants: 'Scaffold Grants',
+  installPgSessionJwt: 'Install pg_session_jwt',
+  addProvider: 'Add Authentication Provider',
+  scaffoldPolicies: 'Scaffold Policies',
+  enableRls: 'Enable RLS',
+  chooseConnection: 'Select Connection',
+  openPlayground: 'Start Playground',
 };
 
 export interface ExportTarget {
@@ -87,15 +100,18 @@ export interface RunAsUserHostDeps {
   /** Asks where to save an export and writes it. */
   saveExport(target: ExportTarget): Promise<{ saved: boolean; location?: string }>;
   copyText(text: string): Promise<void>;
-  /** Runs a VS Code command; rejects with a message when it does not exist. */
+  /** Runs a VS Code command. */
   runCommand(id: string, ...args: unknown[]): Promise<unknown>;
+  hasCommand(id: string): Promise<boolean>;
   loadEngine(): Promise<RunEngine>;
   /** Diagnostics (already masked). */
   log?(line: string): void;
 }
 
 interface PendingConfirmation {
+  /** Hash of the statement, token source and path the user was asked about. */
   fingerprint: string;
+  engineConfirmationId: string;
   expiresAt: number;
 }
 
@@ -256,10 +272,12 @@ export class RunAsUserHost {
 
   private async connection(): Promise<ActiveConnection> {
     try {
-      return await this.deps.connections.current();
+      const connection = await this.deps.connections.current();
+      if (connection.playground && (await this.deps.personas.offerStarters())) this.post({ type: 'personasChanged', personas: this.deps.personas.list() });
+      return connection;
     } catch (error) {
       throw new UserFacingError(`Could not open the connection: ${this.describeError(error).message}`, {
-        label: 'Choose Connection',
+        label: 'Select Connection',
         action: 'chooseConnection',
       });
     }
@@ -275,7 +293,7 @@ export class RunAsUserHost {
       throw new UserFacingError(`${PATH_LABELS[request.path]} cannot be used with ${maskSecrets(connection.label)}: ${option?.unavailableReason ?? 'unknown path'}. Pick another path.`);
 
     const fingerprint = this.fingerprint(request.sql, request.token, request.path);
-    let writeConfirmed = false;
+    let confirmedWrite: string | undefined;
     if (request.confirmWriteId !== undefined) {
       const pending = this.confirmations.get(request.confirmWriteId);
       this.confirmations.delete(request.confirmWriteId);
@@ -283,17 +301,17 @@ export class RunAsUserHost {
         throw new UserFacingError('This confirmation has expired or was already used. Run the statement again to confirm it anew.');
       if (pending.fingerprint !== fingerprint)
         throw new UserFacingError('The statement, token or path changed after you were asked to confirm; nothing ran. Run it again to confirm the new one.');
-      writeConfirmed = true;
+      confirmedWrite = pending.engineConfirmationId;
     }
 
-    const { token, identityLabel } = await this.resolveToken(request.token, connection.playground);
+    const token = await this.resolveToken(request.token, connection.playground);
     const controller = new AbortController();
     this.runs.set(request.id, controller);
     let outcome: EngineRunOutcome;
     try {
       const engine = await this.deps.loadEngine();
       const providers = await this.providers();
-      outcome = await engine.run({ sql: request.sql, path: request.path, connection, providers, token, identityLabel, writeConfirmed, signal: controller.signal });
+      outcome = await engine.run({ sql: request.sql, path: request.path, connection, providers, token, ...(confirmedWrite ? { confirmedWrite } : {}), signal: controller.signal });
     } catch (error) {
       if (controller.signal.aborted) throw new UserFacingError('Cancelled: the statement was stopped before it finished.');
       throw error;
@@ -303,13 +321,12 @@ export class RunAsUserHost {
 
     await this.remember(request.sql);
     if (outcome.kind === 'needs-confirmation') {
-      if (writeConfirmed) throw new Error('The engine asked for a confirmation the user already gave.');
       const confirmationId = randomUUID();
       this.pruneConfirmations();
-      this.confirmations.set(confirmationId, { fingerprint, expiresAt: Date.now() + CONFIRMATION_TTL_MS });
+      this.confirmations.set(confirmationId, { fingerprint, engineConfirmationId: outcome.engineConfirmationId, expiresAt: Date.now() + CONFIRMATION_TTL_MS });
       return { kind: 'confirm-write', confirmationId, command: outcome.command, ...(outcome.table ? { table: outcome.table } : {}), message: outcome.message };
     }
-    return { kind: 'ran', ...outcome };
+    return outcome;
   }
 
   private async cancel(runId: number): Promise<{ cancelled: boolean }> {
@@ -342,19 +359,17 @@ export class RunAsUserHost {
   // -------------------------------------------------------------------------------------------
   // tokens and personas
 
-  private async resolveToken(source: TokenSource, playground: Playground | undefined): Promise<{ token: string | undefined; identityLabel: string }> {
+  /** The JWT a token source stands for: pasted as is, minted fresh for a persona, none for anonymous. */
+  private async resolveToken(source: TokenSource, playground: Playground | undefined): Promise<string | undefined> {
     switch (source.kind) {
       case 'anonymous':
-        return { token: undefined, identityLabel: 'anonymous' };
-      case 'pasted': {
-        const token = source.token.trim().replace(/^bearer\s+/i, '');
-        return { token, identityLabel: describeTokenIdentity('pasted token', token) };
-      }
+        return undefined;
+      case 'pasted':
+        return source.token.trim().replace(/^bearer\s+/i, '');
       case 'persona': {
         const persona = this.deps.personas.get(source.personaId);
         if (!persona) throw new UserFacingError('That persona no longer exists (it was deleted in another window?). Choose another one.');
-        const token = await mintPersonaToken(persona, await this.deps.personas.keyOf(persona), playground);
-        return { token, identityLabel: describeTokenIdentity(persona.name || persona.sub || 'persona', token) };
+        return mintPersonaToken(persona, await this.deps.personas.keyOf(persona), playground);
       }
     }
   }
@@ -384,7 +399,7 @@ export class RunAsUserHost {
   private async inspect(request: RequestOf<'inspectToken'>): Promise<TokenInspection> {
     if (request.token.kind === 'anonymous') throw new UserFacingError('Anonymous sends no token, so there is nothing to inspect.');
     const connection = request.token.kind === 'persona' ? await this.connection() : this.deps.connections.peek();
-    const { token } = await this.resolveToken(request.token, connection?.playground);
+    const token = await this.resolveToken(request.token, connection?.playground);
     if (token === undefined) throw new UserFacingError('Anonymous sends no token, so there is nothing to inspect.');
     const engine = await this.deps.loadEngine();
     return engine.inspect({ token, path: request.path, connection, providers: connection ? await this.providers() : [] });
@@ -404,13 +419,19 @@ export class RunAsUserHost {
 
   private async runFix(action: FixActionId, target: string | undefined): Promise<ResultOf<'runFix'>> {
     if (action === 'openSettings') {
-      await this.deps.runCommand('workbench.action.openSettings', 'neonAuthorize');
+      await this.deps.runCommand('workbench.action.openSettings', '@ext:neon-authorize-workbench.neon-authorize-workbench');
       return {};
     }
     const command = FIX_COMMANDS[action];
     if (!command) throw new UserFacingError(`No command fixes "${action}" yet.`);
-    const outcome = await this.deps.runCommand(command, ...(target ? [{ target }] : []));
-    return typeof outcome === 'string' ? { message: maskSecrets(outcome) } : {};
+    // Table fixes get the table as the Authorize view's table nodes carry it; the others choose their own.
+    const table = (action === 'scaffoldPolicies' || action === 'enableRls') && target ? parseTableName(target) : undefined;
+    // Not awaited: setup commands ask their own questions (pickers, previews) and report their own
+    // errors; the panel's button should not spin until the user has answered them.
+    if (!(await this.deps.hasCommand(command))) throw new UserFacingError(`The command ${command} is not available in this VS Code window.`);
+    const started = Promise.resolve(this.deps.runCommand(command, ...(table ? [{ kind: 'table', schema: table.schema, name: table.table }] : [])));
+    started.catch((error: unknown) => this.post({ type: 'notify', level: 'error', message: this.describeError(error).message }));
+    return { message: `${FIX_LABELS[action] ?? command} started.` };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -418,8 +439,7 @@ export class RunAsUserHost {
   private describeError(error: unknown): { message: string; action?: FixAction } {
     const raw = error instanceof Error ? error.message : String(error);
     const message = maskSecrets(raw || 'Something went wrong without an error message.');
-    if (!(error instanceof UserFacingError) && !(error instanceof Error && /Error$/.test(error.name) && error.name !== 'Error' && error.name !== 'TypeError'))
-      this.log(`request failed: ${message}`);
+    if (!(error instanceof UserFacingError)) this.log(`request failed: ${message}`);
     return error instanceof UserFacingError && error.action ? { message, action: error.action } : { message };
   }
 
@@ -429,19 +449,5 @@ export class RunAsUserHost {
 
   private log(line: string): void {
     this.deps.log?.(maskSecrets(line));
-  }
-}
-
-/** "alice (sub alice, role authenticated)", from the token's own claims (not verified: just a label). */
-export function describeTokenIdentity(name: string, token: string): string {
-  try {
-    const { claims } = decodeTokenUnverified(token);
-    const parts = [
-      typeof claims.sub === 'string' && claims.sub !== name ? `sub ${claims.sub}` : claims.sub === undefined ? 'no sub' : undefined,
-      typeof claims.role === 'string' ? `role ${claims.role}` : 'no role claim',
-    ].filter(Boolean);
-    return `${name} (${parts.join(', ')})`;
-  } catch {
-    return name;
   }
 }

@@ -2,7 +2,7 @@
 // RunAsUserHost, and what only VS Code provides (save dialog, clipboard, commands, storage). Loaded on
 // first use, so activation stays light.
 import * as vscode from 'vscode';
-import { makeNonce, renderWebviewHtml } from '../../core/webviewHtml';
+import { escapeHtml, makeNonce, renderWebviewHtml } from '../../core/webviewHtml';
 import type { HostToWebview, ResponseMessage, WebviewRequest } from '../../core/runAsUserProtocol';
 import type { ActiveConnection, ConnectionService } from '../connections/types';
 import { SqlHistory } from './history';
@@ -28,17 +28,34 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
+/**
+ * VS Code's `webview.cspSource` is a list of sources, e.g. `'self' https://*.vscode-cdn.net` (desktop and
+ * code-server alike), which renderWebviewHtml's single-source check refuses. Each source is checked here
+ * instead, and put in place of a placeholder after rendering (HTML-escaped, as the policy's other text is).
+ */
+const CSP_SOURCE_PLACEHOLDER = 'naw-webview-csp-source';
+const CSP_SOURCE_TOKEN = /^(?:'self'|[a-z][a-z0-9+.-]*:(?:\/\/[^\s;,'"<>]+)?|(?:\*\.)?[a-z0-9.-]+(?::\d+)?)$/i;
+
+export function checkedCspSource(cspSource: string): string {
+  const tokens = cspSource.trim().split(/\s+/);
+  if (!cspSource.trim() || tokens.some((t) => !CSP_SOURCE_TOKEN.test(t))) throw new Error(`VS Code gave the webview an unexpected cspSource: ${JSON.stringify(cspSource)}`);
+  return tokens.join(' ');
+}
+
 export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const uri = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...parts)).toString();
+  const cspSource = checkedCspSource(webview.cspSource);
   return renderWebviewHtml({
-    cspSource: webview.cspSource,
+    cspSource: CSP_SOURCE_PLACEHOLDER,
     nonce: makeNonce(),
     scriptUri: uri('media', 'runAsUser.js'),
     styleUris: [uri('media', 'runAsUser.css')],
     codiconUri: uri('node_modules', '@vscode', 'codicons', 'dist', 'codicon.css'),
     title: TITLE,
     bodyClass: 'run-as-user',
-  });
+  })
+    .split(CSP_SOURCE_PLACEHOLDER)
+    .join(escapeHtml(cspSource));
 }
 
 export interface PanelDeps {
@@ -73,7 +90,6 @@ export class RunAsUserPanel implements vscode.Disposable {
     readonly webviewPanel: vscode.WebviewPanel,
     deps: PanelDeps,
   ) {
-    webviewPanel.iconPath = new vscode.ThemeIcon('shield');
     const { context } = deps;
     this.host = new RunAsUserHost({
       connections: deps.connections,
@@ -82,7 +98,8 @@ export class RunAsUserPanel implements vscode.Disposable {
       post: (message) => this.post(message),
       saveExport: (target) => this.saveExport(target),
       copyText: async (text) => vscode.env.clipboard.writeText(text),
-      runCommand: (id, ...args) => runExistingCommand(id, args),
+      runCommand: async (id, ...args) => vscode.commands.executeCommand(id, ...args),
+      hasCommand: async (id) => (await vscode.commands.getCommands(true)).includes(id),
       loadEngine: deps.loadEngine,
       log: deps.log,
     });
@@ -180,11 +197,4 @@ export class RunAsUserPanel implements vscode.Disposable {
     }
     return { saved: true, location: uri.scheme === 'file' ? uri.fsPath : uri.toString() };
   }
-}
-
-/** Runs a command, saying clearly when it does not exist (e.g. a setup command of a newer version). */
-async function runExistingCommand(id: string, args: unknown[]): Promise<unknown> {
-  const known = await vscode.commands.getCommands(true);
-  if (!known.includes(id)) throw new UserFacingError(`The command ${id} is not available in this VS Code window.`);
-  return vscode.commands.executeCommand(id, ...args);
 }

@@ -39,7 +39,8 @@ export function choosePaths(connection: ActiveConnection | undefined, pending?: 
       connectionLabel: pending ?? 'Not connected',
     };
   }
-  const isPlayground = connection.kind === 'playground' && connection.playground !== undefined;
+  // Also an .env connection whose URLs the in-process playground serves.
+  const isPlayground = connection.playground !== undefined;
   const paths = [
     option(
       'authorize-http',
@@ -48,7 +49,7 @@ export function choosePaths(connection: ActiveConnection | undefined, pending?: 
         : 'no DATABASE_AUTHENTICATED_URL for this connection (the Authorize/RLS feature gives the authenticated role its own URL)',
     ),
     option('self-verified'),
-    option('playground', isPlayground ? undefined : 'the connection is not the playground'),
+    option('playground', isPlayground ? undefined : 'the connection is not served by the playground'),
   ];
   const selectedPath: RunPath = isPlayground ? 'playground' : connection.authenticatedUrl ? 'authorize-http' : 'self-verified';
   return { paths, selectedPath, connectionLabel: maskConnectionPassword(connection.label) };

@@ -1,0 +1,135 @@
+/**
+ * Run SQL on Owner (the active SQL editor, its selection, or given text; one transaction, after a
+ * confirmation) and Enable Row-Level Security (a table from the view).
+ */
+import * as vscode from 'vscode';
+import { describeConnection } from '../../core/connections';
+import { introspectTables } from '../../core/introspect';
+import { qualifiedName } from '../../core/scaffold/sqlIdent';
+import { StatementError } from '../connections/database';
+import type { WorkbenchConnectionService } from '../connections/connectionService';
+import type { TableCommandArgument } from '../connections/types';
+import { FIX, NeedsFirstError } from './prerequisites';
+
+export interface RunSqlArgs {
+  /** Text to run instead of an editor's. */
+  sql?: string;
+  /** The document to run (default: the active editor; its selection when there is one). */
+  uri?: string | vscode.Uri;
+  /** Skip the confirmation (tests; the view's own actions confirm themselves). */
+  confirmed?: boolean;
+}
+
+export interface RunSqlResult {
+  statements: number;
+  connection: string;
+}
+
+async function splitSql(text: string): Promise<string[]> {
+  const { loadSqlParser, splitStatements } = await import('../../core/sqlClassify');
+  await loadSqlParser();
+  return splitStatements(text).map((s) => s.text);
+}
+
+async function sourceText(args: RunSqlArgs): Promise<{ text: string; name: string }> {
+  if (typeof args.sql === 'string') return { text: args.sql, name: 'the given SQL' };
+  const uri = typeof args.uri === 'string' ? vscode.Uri.parse(args.uri) : args.uri;
+  if (uri) {
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+    const document = editor?.document ?? (await vscode.workspace.openTextDocument(uri));
+    const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : undefined;
+    return { text: selection ?? document.getText(), name: selection ? 'the selection' : vscode.workspace.asRelativePath(document.uri) };
+  }
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    throw new NeedsFirstError('Run SQL on Owner runs the SQL of the active editor: open a .sql file or a scaffold (Scaffold Grants, Scaffold Policies) first.', [FIX.scaffoldGrants]);
+  }
+  const document = editor.document;
+  if (document.languageId !== 'sql') {
+    throw new Error(`The active editor is ${document.languageId}, not SQL: open the .sql file (or scaffold) to run, then run Neon Authorize: Run SQL on Owner.`);
+  }
+  const selection = editor.selection.isEmpty ? undefined : document.getText(editor.selection);
+  return {
+    text: selection ?? document.getText(),
+    name: selection ? 'the selection' : document.isUntitled ? 'the scaffold' : vscode.workspace.asRelativePath(document.uri),
+  };
+}
+
+export async function runSqlOnOwner(connections: WorkbenchConnectionService, refresh: () => Promise<unknown>, args?: RunSqlArgs | vscode.Uri): Promise<RunSqlResult | undefined> {
+  const options: RunSqlArgs = args instanceof vscode.Uri ? { uri: args } : (args ?? {});
+  const { text, name } = await sourceText(options);
+  const statements = await splitSql(text);
+  if (statements.length === 0) throw new Error(`There is no SQL statement in ${name}.`);
+  const { connection, database } = await connections.owner();
+  const role = describeConnection(connection.ownerUrl).role || 'the owner';
+  if (!options.confirmed) {
+    const answer = await vscode.window.showWarningMessage(
+      `Run ${statements.length} statement${statements.length === 1 ? '' : 's'} from ${name} on ${connection.label} as ${role}?`,
+      { modal: true, detail: 'They run in one transaction: if one fails, nothing is changed.' },
+      'Run',
+    );
+    if (answer !== 'Run') return undefined;
+  }
+  try {
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Running ${statements.length} statement(s) on ${connection.label} …` },
+      () => database.runScript(statements),
+    );
+  } catch (err) {
+    if (err instanceof StatementError) {
+      const which = err.statementNumber ? `statement ${err.statementNumber} of ${statements.length}` : statements.length > 1 ? `one of the ${statements.length} statements` : 'the statement';
+      const snippet = err.statementText ? ` (${err.statementText.split('\n')[0]!.slice(0, 80)}…)` : '';
+      const fix = /auth\.\w+\(.*does not exist|schema "auth" does not exist/.test(err.message) ? ' Install pg_session_jwt first (Neon Authorize: Install pg_session_jwt).' : '';
+      throw new Error(`Nothing was changed on ${connection.label}: ${which}${snippet} failed: ${err.message}${fix}`);
+    }
+    throw err;
+  }
+  await refresh();
+  void vscode.window.showInformationMessage(`Ran ${statements.length} statement${statements.length === 1 ? '' : 's'} from ${name} on ${connection.label}.`);
+  return { statements: statements.length, connection: connection.label };
+}
+
+export interface EnableRlsArgs extends Partial<TableCommandArgument> {
+  table?: string;
+  confirmed?: boolean;
+  kind?: string;
+}
+
+export async function enableRls(connections: WorkbenchConnectionService, refresh: () => Promise<unknown>, args?: EnableRlsArgs): Promise<boolean | undefined> {
+  const { connection, database } = await connections.owner();
+  const tables = await introspectTables(database);
+  const name = args?.name ?? args?.table;
+  let table = name ? tables.find((t) => t.name === name && t.schema === (args?.schema ?? 'public')) : undefined;
+  if (name && !table) throw new Error(`Table ${args?.schema ?? 'public'}.${name} does not exist on ${connection.label}. Refresh the Authorize view.`);
+  if (!table) {
+    const off = tables.filter((t) => !t.rlsEnabled && !t.isPartition && t.schema !== '_pg_session_jwt');
+    if (off.length === 0) {
+      void vscode.window.showInformationMessage(`Every table on ${connection.label} has row-level security on.`);
+      return false;
+    }
+    const picked = await vscode.window.showQuickPick(
+      off.map((t) => ({ label: t.schema === 'public' ? t.name : `${t.schema}.${t.name}`, table: t })),
+      { title: 'Enable row-level security on which table?' },
+    );
+    if (!picked) return undefined;
+    table = picked.table;
+  }
+  if (table.rlsEnabled) {
+    void vscode.window.showInformationMessage(`Row-level security is already on for ${table.schema}.${table.name}.`);
+    return false;
+  }
+  if (!args?.confirmed) {
+    const answer = await vscode.window.showWarningMessage(
+      `Enable row-level security on ${table.schema}.${table.name}?`,
+      { modal: true, detail: 'Until policies exist, authenticated and anonymous see no rows of it (the owner still sees all). Scaffold Policies writes them.' },
+      'Enable',
+    );
+    if (answer !== 'Enable') return undefined;
+  }
+  await database.runScript([`ALTER TABLE ${qualifiedName(table.schema, table.name)} ENABLE ROW LEVEL SECURITY`]);
+  await refresh();
+  void vscode.window.showInformationMessage(`Row-level security is on for ${table.schema}.${table.name}. Next: Scaffold Policies for it.`, 'Scaffold Policies').then((choice) => {
+    if (choice) void vscode.commands.executeCommand('neonAuthorize.scaffoldPolicies', { schema: table!.schema, name: table!.name, kind: 'table' });
+  });
+  return true;
+}
