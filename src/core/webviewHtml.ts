@@ -40,12 +40,25 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => htmlEscapes[c]);
 }
 
+/**
+ * `webview.cspSource` is a list of sources, e.g. `'self' https://*.vscode-cdn.net` in VS Code desktop and
+ * code-server alike. Each must be one CSP source expression, so nothing can break out of the policy.
+ */
+const CSP_SOURCE_EXPRESSION = /^(?:'self'|[a-z][a-z0-9+.-]*:(?:\/\/[^\s;,'"<>]+)?|(?:\*\.)?[a-z0-9.-]+(?::\d+)?)$/i;
+
+export function checkCspSource(cspSource: string): string {
+  const sources = cspSource.trim().split(/\s+/);
+  if (!cspSource.trim() || sources.some((source) => !CSP_SOURCE_EXPRESSION.test(source))) {
+    throw new Error(`Invalid webview cspSource: ${JSON.stringify(cspSource)}`);
+  }
+  return sources.join(' ');
+}
+
 export function renderWebviewHtml(options: WebviewHtmlOptions): string {
   const { cspSource, nonce, scriptUri, styleUris, codiconUri, title, bodyClass } = options;
   // The nonce and cspSource go into the policy itself: reject anything that could break out of it.
   if (!/^[A-Za-z0-9+/_=-]{16,}$/.test(nonce)) throw new Error('The webview nonce must be at least 16 base64 characters (use makeNonce()).');
-  if (/[;,'"\s]/.test(cspSource) || cspSource.length === 0) throw new Error(`Invalid webview cspSource: ${JSON.stringify(cspSource)}`);
-  const csp = contentSecurityPolicy(cspSource, nonce);
+  const csp = contentSecurityPolicy(checkCspSource(cspSource), nonce);
   const links = [...(codiconUri ? [codiconUri] : []), ...styleUris]
     .map((href) => `    <link rel="stylesheet" href="${escapeHtml(href)}">`)
     .join('\n');

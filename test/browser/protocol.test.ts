@@ -131,6 +131,12 @@ describe('webview HTML shell', () => {
     assert.throws(() => renderWebviewHtml({ ...base, cspSource: 'https://x', nonce: 'short' }), /nonce/);
     assert.throws(() => renderWebviewHtml({ ...base, cspSource: "https://x; script-src 'unsafe-inline'", nonce }), /cspSource/);
     assert.throws(() => renderWebviewHtml({ ...base, cspSource: '', nonce }), /cspSource/);
+    assert.throws(() => renderWebviewHtml({ ...base, cspSource: "'self' https://x 'unsafe-inline'", nonce }), /cspSource/);
+  });
+
+  it("accepts the source list VS Code really gives ('self' https://*.vscode-cdn.net)", () => {
+    const html = renderWebviewHtml({ scriptUri: 's', styleUris: [], title: 't', cspSource: "'self' https://*.vscode-cdn.net", nonce: makeNonce() });
+    assert.match(html, /style-src &#39;self&#39; https:\/\/\*\.vscode-cdn\.net;/);
   });
 
   it('makes a fresh 128-bit nonce each time', () => {

@@ -86,6 +86,23 @@ describe('Neon account (fake Neon API)', function () {
     assert.deepEqual(await fake.call('violations'), []);
   });
 
+  it('without a project given, asks project → branch (default first) → database with quick picks', async () => {
+    await fake.call('addProject', { project: { id: 'quiet-lake-123456', name: 'other-app', orgId: 'org-morning-bread-81040908' } });
+    const connecting = run<ConnectionSummary>('neonAuthorize.connectNeonAccount');
+    let settled = false;
+    void connecting.finally(() => (settled = true));
+    // Accept the highlighted entry of each quick pick as it appears (the first project, the default branch).
+    for (let i = 0; i < 100 && !settled; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (!settled) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    }
+    const summary = await connecting;
+    assert.ok(summary, shown.errors().join(' | '));
+    assert.equal(summary.label, 'Neon: acme-app / main / neondb');
+    const listed = (await fake.call<{ operationId?: string; query: Record<string, unknown> }[]>('requests')).filter((r) => r.operationId === 'listProjects');
+    assert.equal(listed.at(-1)?.query.org_id, 'org-morning-bread-81040908', 'projects are listed for the (only) organization');
+  });
+
   it('registers a provider on the Neon project for authenticated and anonymous, lists and removes it', async () => {
     const result = await run<AddProviderResult>('neonAuthorize.addProvider', { url: jwks.url, providerName: 'Local test IdP', showReport: false });
     assert.ok(result?.registered, shown.errors().join(' | '));

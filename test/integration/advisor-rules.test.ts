@@ -123,7 +123,7 @@ for (const backend of BACKENDS) {
         assert.equal(outdated.length, 1, describeFindings(outdated));
         assert.match(outdated[0]!.message, new RegExp(`${OLD_VERSION.replace(/\./g, '\\.')} is installed.*0\\.3\\.1`));
         await applyFix(tp, outdated[0]!);
-        const rows = await tp.owner.query("select extversion from pg_extension where extname = 'pg_session_jwt'");
+        const { rows } = await q.query("select extversion from pg_extension where extname = 'pg_session_jwt'");
         assert.notEqual(rows[0]!.extversion, OLD_VERSION);
         assert.deepEqual((await lint()).findings.filter((f) => f.ruleId === 'pg-session-jwt-outdated'), []);
       } finally {

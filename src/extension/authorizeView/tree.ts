@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { introspectDatabase, type DatabaseSnapshot } from '../../core/introspect';
 import type { WorkbenchConnectionService } from '../connections/connectionService';
 import { findConnectionFailure } from '../setup/prerequisites';
-import { buildViewModel, findNode, type ProvidersState, type ViewNode } from './model';
+import { COLORS, buildViewModel, findNode, type ProvidersState, type ViewNode } from './model';
 
 export const EXPLORER_VIEW_ID = 'neonAuthorize.explorer';
 
@@ -120,8 +120,20 @@ export class AuthorizeTreeProvider implements vscode.TreeDataProvider<ViewNode>,
       try {
         await this.connections.current();
       } catch (err) {
-        this.connections.output.appendLine(`[view] ${err instanceof Error ? err.message : String(err)}`);
-        return [];
+        const message = (findConnectionFailure(err) ?? (err instanceof Error ? err : new Error(String(err)))).message;
+        this.connections.output.appendLine(`[view] ${message}`);
+        return [
+          {
+            kind: 'message',
+            id: 'restore-failed',
+            label: 'Could not reconnect',
+            description: message,
+            tooltip: `${message}\n\nClick to choose a connection.`,
+            icon: 'error',
+            iconColor: COLORS.error,
+            command: { command: 'neonAuthorize.selectConnection', title: 'Select Connection' },
+          },
+        ];
       }
     }
     if (!this.loaded) return this.inFlight ?? this.refresh();

@@ -226,14 +226,23 @@ async function chooseNeonDatabase(api: NeonApi, args: ConnectNeonArgs): Promise<
     if (!org) return undefined;
     orgId = org.id;
   }
-  const projects = await api.listProjects(orgId ? { org_id: orgId } : {});
-  if (projects.length === 0) {
-    throw new Error(`No Neon project${orgId ? ` in organization ${orgId}` : ''}. Create one in the Neon Console, then connect again.`);
-  }
-  const project = await pick(projects, 'Neon project', (p) => ({ label: p.name, description: p.id, detail: p.region_id }), args.projectId ? (p) => p.id === args.projectId : undefined);
-  if (!project) {
-    if (args.projectId) throw new Error(`Project "${args.projectId}" is not in this Neon account${orgId ? ` (organization ${orgId})` : ''}.`);
-    return undefined;
+  let project: Awaited<ReturnType<NeonApi['listProjects']>>[number] | undefined;
+  if (args.projectId) {
+    // A key whose user belongs to organizations lists projects per organization: look in each, then
+    // among the user's own projects.
+    const scopes: (string | undefined)[] = orgId ? [orgId] : [...organizations.map((o) => o.id), undefined];
+    for (const scope of scopes) {
+      project = (await api.listProjects(scope ? { org_id: scope } : {})).find((p) => p.id === args.projectId);
+      if (project) break;
+    }
+    if (!project) throw new Error(`Project "${args.projectId}" is not in this Neon account${orgId ? ` (organization ${orgId})` : ''}. Check the project ID in the Neon Console (Settings → General).`);
+  } else {
+    const projects = await api.listProjects(orgId ? { org_id: orgId } : {});
+    if (projects.length === 0) {
+      throw new Error(`No Neon project${orgId ? ` in organization ${orgId}` : ''}. Create one in the Neon Console, then connect again.`);
+    }
+    project = await pick(projects, 'Neon project', (p) => ({ label: p.name, description: p.id, detail: p.region_id }));
+    if (!project) return undefined;
   }
   const branches = await api.listBranches(project.id);
   const ordered = [...branches].sort((a, b) => Number(b.default) - Number(a.default));

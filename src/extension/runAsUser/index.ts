@@ -26,7 +26,14 @@ export function registerRunAsUser(context: vscode.ExtensionContext, connections:
   let current: RunAsUserPanel | undefined;
   const output = lazyOutput(context);
   let engine: Promise<RunEngine> | undefined;
-  const loadEngine = () => (engine ??= import('./engine').then((m) => m.createRunEngine()));
+  const loadEngine = () =>
+    (engine ??= import('./engine').then(
+      (m) => m.createRunEngine(),
+      (error: unknown) => {
+        engine = undefined; // let the next run try again
+        throw error;
+      },
+    ));
 
   const deps = () => ({
     context,

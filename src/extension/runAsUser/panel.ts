@@ -2,7 +2,7 @@
 // RunAsUserHost, and what only VS Code provides (save dialog, clipboard, commands, storage). Loaded on
 // first use, so activation stays light.
 import * as vscode from 'vscode';
-import { escapeHtml, makeNonce, renderWebviewHtml } from '../../core/webviewHtml';
+import { makeNonce, renderWebviewHtml } from '../../core/webviewHtml';
 import type { HostToWebview, ResponseMessage, WebviewRequest } from '../../core/runAsUserProtocol';
 import type { ActiveConnection, ConnectionService } from '../connections/types';
 import { SqlHistory } from './history';
@@ -28,34 +28,17 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-/**
- * VS Code's `webview.cspSource` is a list of sources, e.g. `'self' https://*.vscode-cdn.net` (desktop and
- * code-server alike), which renderWebviewHtml's single-source check refuses. Each source is checked here
- * instead, and put in place of a placeholder after rendering (HTML-escaped, as the policy's other text is).
- */
-const CSP_SOURCE_PLACEHOLDER = 'naw-webview-csp-source';
-const CSP_SOURCE_TOKEN = /^(?:'self'|[a-z][a-z0-9+.-]*:(?:\/\/[^\s;,'"<>]+)?|(?:\*\.)?[a-z0-9.-]+(?::\d+)?)$/i;
-
-export function checkedCspSource(cspSource: string): string {
-  const tokens = cspSource.trim().split(/\s+/);
-  if (!cspSource.trim() || tokens.some((t) => !CSP_SOURCE_TOKEN.test(t))) throw new Error(`VS Code gave the webview an unexpected cspSource: ${JSON.stringify(cspSource)}`);
-  return tokens.join(' ');
-}
-
 export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const uri = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...parts)).toString();
-  const cspSource = checkedCspSource(webview.cspSource);
   return renderWebviewHtml({
-    cspSource: CSP_SOURCE_PLACEHOLDER,
+    cspSource: webview.cspSource,
     nonce: makeNonce(),
     scriptUri: uri('media', 'runAsUser.js'),
     styleUris: [uri('media', 'runAsUser.css')],
     codiconUri: uri('node_modules', '@vscode', 'codicons', 'dist', 'codicon.css'),
     title: TITLE,
     bodyClass: 'run-as-user',
-  })
-    .split(CSP_SOURCE_PLACEHOLDER)
-    .join(escapeHtml(cspSource));
+  });
 }
 
 export interface PanelDeps {

@@ -89,6 +89,16 @@ describe('UI: Neon Authorize setup on the demo todos app', function () {
     workspace?.remove();
   });
 
+  it('the Authorize view welcomes with Start Playground while nothing is connected', async () => {
+    const icon = page.locator('.activitybar a.action-label[aria-label^="Neon Authorize"]').first();
+    await icon.click();
+    const welcome = page.locator('.welcome-view-content', { hasText: 'No database is connected' });
+    await welcome.waitFor({ state: 'visible' });
+    const buttons = await welcome.locator('.monaco-button').allInnerTexts();
+    assert.deepEqual(buttons.map((b) => b.trim()), ['Start Playground', 'Select Connection', 'Connect Neon Account']);
+    await screenshot(page, 'setup-0-welcome');
+  });
+
   it('F1 → Start Playground starts the embedded database', async () => {
     await runCommand(page, 'Neon Authorize: Start Playground');
     const text = await waitForNotification(page, 'the playground is running', { timeoutMs: 90_000 });
@@ -132,6 +142,15 @@ describe('UI: Neon Authorize setup on the demo todos app', function () {
     const description = await waitForDescription(page, pane, 'todos', /^RLS off/);
     assert.equal(description, 'RLS off · authenticated, anonymous see every row');
     await screenshot(page, 'setup-2-todos-rls-off');
+    // The table's context menu offers the table actions, Run as User included.
+    await row(pane, 'todos').click({ button: 'right' });
+    const menu = page.locator('.monaco-menu-container .monaco-menu').first();
+    await menu.waitFor({ state: 'visible' });
+    const entries = (await menu.locator('.action-label').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+    for (const title of ['Enable Row-Level Security', 'Scaffold Policies', 'Scaffold Grants']) assert.ok(entries.includes(title), `${title} in ${entries.join(' | ')}`);
+    assert.ok(entries.some((t) => /as User/i.test(t)), `Run as User in ${entries.join(' | ')}`);
+    await screenshot(page, 'setup-2-table-context-menu');
+    await page.keyboard.press('Escape');
   });
 
   it('F1 → Scaffold Policies on todos (owner-only CRUD, user_id, SQL) → Run SQL on Owner: RLS on with four policies', async () => {
