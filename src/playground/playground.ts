@@ -257,15 +257,19 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
+/** The variables an app reads, named as in Neon's Authorize guides (plus the local endpoint). */
+export function playgroundEnvVariables(urls: PlaygroundUrls): Record<string, string> {
+  return {
+    DATABASE_URL: urls.ownerUrl,
+    DATABASE_AUTHENTICATED_URL: urls.authenticatedUrl,
+    NEXT_PUBLIC_DATABASE_AUTHENTICATED_URL: urls.authenticatedUrl,
+    DATABASE_ANONYMOUS_URL: urls.anonymousUrl,
+    NEON_FETCH_ENDPOINT: urls.fetchEndpoint,
+    NEON_JWKS_URL: urls.jwksUrl,
+  };
+}
+
 export function formatEnv(urls: PlaygroundUrls): string {
-  return [
-    '# Neon Authorize Workbench playground',
-    `DATABASE_URL='${urls.ownerUrl}'`,
-    `DATABASE_AUTHENTICATED_URL='${urls.authenticatedUrl}'`,
-    `NEXT_PUBLIC_DATABASE_AUTHENTICATED_URL='${urls.authenticatedUrl}'`,
-    `DATABASE_ANONYMOUS_URL='${urls.anonymousUrl}'`,
-    `NEON_FETCH_ENDPOINT='${urls.fetchEndpoint}'`,
-    `NEON_JWKS_URL='${urls.jwksUrl}'`,
-    '',
-  ].join('\n');
+  const lines = Object.entries(playgroundEnvVariables(urls)).map(([key, value]) => `${key}='${value}'`);
+  return ['# Neon Authorize Workbench playground', ...lines, ''].join('\n');
 }

@@ -124,11 +124,12 @@ describe('RLS Advisor (extension host)', function () {
     const doc = await vscode.workspace.openTextDocument(REPORT_URI);
     assert.match(doc.getText(), /^# RLS Advisor: /);
     for (const d of report) assert.match(doc.lineAt(d.range.start.line).text, /^## (Error|Warning|Info): /);
-    assert.match(doc.getText(), /Defined at: db\/schema\.sql:\d+/);
+    assert.match(doc.getText(), /Defined at: advisor-sample\/db\/schema\.sql:\d+/);
   });
 
   it('the Quick Fix opens the fix as an untitled SQL document', async () => {
     const notes = advisorDiagnostics(uri('db/schema.sql')).find((d) => d.code === 'rls-disabled-granted')!;
+    await vscode.window.showTextDocument(uri('db/schema.sql')); // code actions are asked of an open document
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri('db/schema.sql'), notes.range, vscode.CodeActionKind.QuickFix.value);
     const fix = actions.find((a) => a.title.startsWith('Open fix SQL'));
     assert.ok(fix?.command, `no RLS Advisor quick fix among: ${actions.map((a) => a.title).join(', ')}`);

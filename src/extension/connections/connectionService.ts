@@ -98,11 +98,13 @@ export function createConnectionService(context: vscode.ExtensionContext): Workb
     if (playground) return playground;
     playgroundStarting ??= (async () => {
       const { startPlayground } = await import('../../playground/playground');
-      const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
-      output.appendLine(`Starting the playground (data in ${storage}/playground) ...`);
-      const started = await startPlayground({ dataDir: `${storage}/playground`, port: 0 });
+      // Its own data folder: a second PGlite on a folder `naw serve` uses would corrupt it (no locking).
+      const dataDir = vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'playground').fsPath;
+      output.appendLine(`Starting the playground (data in ${dataDir}) ...`);
+      const started = await startPlayground({ dataDir, port: 0 });
       output.appendLine(`Playground running on 127.0.0.1:${started.port}`);
       playground = started;
+      await pointEnvFilesAtPlayground(started, (line) => output.appendLine(line));
       return started;
     })().catch((err) => {
       playgroundStarting = undefined;
@@ -363,4 +365,23 @@ export function createConnectionService(context: vscode.ExtensionContext): Workb
     },
   };
   return service;
+}
+
+/** Fills in the playground's URLs in workspace `.env` files that opt in with the marker line. */
+async function pointEnvFilesAtPlayground(playground: Playground, log: (line: string) => void): Promise<void> {
+  const { wantsPlaygroundEnv, fillEnvVariables } = await import('../../core/connections/playgroundEnv');
+  const { playgroundEnvVariables } = await import('../../playground/playground');
+  for (const uri of await vscode.workspace.findFiles('**/.env', '**/node_modules/**', 20)) {
+    try {
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      if (!wantsPlaygroundEnv(text)) continue;
+      const updated = fillEnvVariables(text, playgroundEnvVariables(playground));
+      if (updated !== text) {
+        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(updated));
+        log(`Pointed ${vscode.workspace.asRelativePath(uri)} at the playground (127.0.0.1:${playground.port}).`);
+      }
+    } catch (err) {
+      log(`Could not update ${vscode.workspace.asRelativePath(uri)}: ${(err as Error).message}`);
+    }
+  }
 }
