@@ -7,8 +7,9 @@ import { run as playground } from './playgroundBench';
 import { run as resultDiff } from './resultDiffBench';
 import { run as webview } from './webviewBench';
 import { run as runAsUser } from './runAsUserBench';
+import { run as advisor } from './advisorBench';
 
-const suites: Record<string, () => Promise<BenchResult[]>> = { playground, runAsUser, resultDiff, webview };
+const suites: Record<string, () => Promise<BenchResult[]>> = { playground, runAsUser, resultDiff, webview, advisor };
 
 async function main() {
   const only = process.argv.slice(2);

@@ -96,14 +96,15 @@ export async function openWorkbench(browser, codeServer, { folder, extensionDeve
 /**
  * Runs a command from the command palette like a person: F1, type the title (e.g.
  * "Neon Authorize: Show Welcome"), wait for the entry with exactly that title, Enter (or a click
- * when another entry is highlighted).
+ * when another entry is highlighted). `keepFocus` skips the click that focuses the workbench first.
  */
-export async function runCommand(page, title, { timeoutMs = 30_000 } = {}) {
+export async function runCommand(page, title, { timeoutMs = 30_000, keepFocus = false } = {}) {
   const input = page.locator('.quick-input-widget input[type="text"], .quick-input-widget input').first();
   // The first F1 can arrive before the keybinding service is ready: retry until the palette opens.
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 }, force: true }).catch(() => {});
+    // keepFocus: F1 where the focus is, so an editor keeps its selection (a click would drop it).
+    if (!keepFocus) await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 }, force: true }).catch(() => {});
     await page.keyboard.press('F1');
     try {
       await input.waitFor({ state: 'visible', timeout: 3000 });

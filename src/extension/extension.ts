@@ -12,9 +12,11 @@ export function activate(context: vscode.ExtensionContext) {
   context.subscriptions.push(connections);
   const setup = registerSetup(context, connections);
   const runAsUser = registerRunAsUser(context, connections);
-  registerAdvisor(context, connections);
+  const advisor = registerAdvisor(context, connections);
+  // The advisor re-runs whenever the Authorize view refreshes (its refresh never opens a connection).
+  context.subscriptions.push(setup.explorer.onDidChangeTreeData(() => void advisor.refresh()));
   // Returned for the extension-host tests (vscode.extensions.getExtension(id).exports).
-  return { connections, setup, runAsUser };
+  return { connections, setup, runAsUser, advisor };
 }
 
 export function deactivate(): void {}

@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadOrCreatePlaygroundKey } from './keyStore';
 import { mintToken, parseDuration } from '../core/jwt/mint';
 import { fetchJwksLikeNeon } from '../core/jwt/jwksCache';
+import { LINT_HELP, LINT_USAGE } from './lintCommand';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, startPlayground, type ProviderInput } from './playground';
 
 const usage = `naw — Neon Authorize Workbench playground
@@ -13,13 +14,15 @@ const usage = `naw — Neon Authorize Workbench playground
 Usage:
   naw serve [--port N] [--data DIR | --memory] [--database POSTGRES_URL] [--provider JWKS_URL[#aud=AUDIENCE]]... [--json]
   naw mint --sub ID [--claims JSON] [--expires-in 1h] [--role authenticated|anonymous] [--data DIR]
+${LINT_USAGE}
   naw help
 
 serve   Runs Neon's /sql endpoint (with Neon's JWT checks) on an embedded Postgres, or on
         --database. Prints DATABASE_URL, DATABASE_AUTHENTICATED_URL, … as .env lines (or one JSON
         line with --json) and runs until Ctrl-C.
 mint    Prints a JWT signed with the playground key in --data (default ${DEFAULT_DATA_DIR}),
-        which 'naw serve' with the same --data accepts.`;
+        which 'naw serve' with the same --data accepts.
+${LINT_HELP}`;
 
 /** A user mistake: printed as one line, exit code 2. */
 class UsageError extends Error {}

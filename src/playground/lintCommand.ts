@@ -24,7 +24,7 @@ import {
 } from '../core/advisor';
 import { describeConnection, InvalidConnectionUrlError } from '../core/connections';
 import type { Queryable } from '../core/introspect';
-import { openDatabase, type OwnerDatabase } from '../extension/connections/database';
+import { openDatabase, type OwnerDatabase } from '../core/connections/database';
 import manifest from '../../package.json';
 import { APP_ROLES, DEFAULT_DATA_DIR, DEFAULT_PORT, startPlayground, type Playground } from './playground';
 

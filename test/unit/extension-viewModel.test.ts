@@ -8,7 +8,7 @@ import { introspectDatabase } from '../../src/core/introspect';
 import { loadSqlParser, splitStatements } from '../../src/core/sqlClassify';
 import { scaffoldGrants } from '../../src/core/scaffold/grants';
 import { scaffoldPolicies } from '../../src/core/scaffold/policies';
-import { openDatabase, type OwnerDatabase } from '../../src/extension/connections/database';
+import { openDatabase, type OwnerDatabase } from '../../src/core/connections/database';
 import { COLORS, TABLE_CONTEXT, TABLE_RLS_OFF_CONTEXT, buildViewModel, findNode, type ViewNode } from '../../src/extension/authorizeView/model';
 import { startPlayground, type Playground } from '../../src/playground/playground';
 

@@ -4,7 +4,7 @@ import type { EnvDiscovery, EnvFile, EnvMode } from '../../core/connections';
 import { assertNoSecretsInSettings, describeConnection, joinConnectionSecret, splitConnectionSecret } from '../../core/connections';
 import type { NeonApi } from '../../core/neonApi';
 import type { Playground } from '../../playground/playground';
-import { openDatabase, type OwnerDatabase } from './database';
+import { openDatabase, type OwnerDatabase } from '../../core/connections/database';
 import { discoverEnv, envConnectionSet } from './envConnections';
 import { NeonAccount } from './neonAccount';
 import type { ActiveConnection, ConnectionService } from './types';

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { NeonAccountRequiredError } from '../connections/neonAccount';
-import { ConnectionFailedError } from '../connections/database';
+import { ConnectionFailedError } from '../../core/connections/database';
 
 export interface FixAction {
   readonly title: string;

@@ -4,7 +4,7 @@
  */
 import type { JwksCheckReport } from '../../core/jwksCheck';
 import type { PgSessionJwtInfo, RolesInfo, SchemaInfo } from '../../core/introspect';
-import { StatementError } from '../connections/database';
+import { StatementError } from '../../core/connections/database';
 
 /** The seeds' statement. */
 export const INSTALL_SQL = 'CREATE EXTENSION IF NOT EXISTS pg_session_jwt';

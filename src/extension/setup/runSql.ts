@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { describeConnection } from '../../core/connections';
 import { introspectTables } from '../../core/introspect';
 import { qualifiedName } from '../../core/scaffold/sqlIdent';
-import { StatementError } from '../connections/database';
+import { StatementError } from '../../core/connections/database';
 import type { WorkbenchConnectionService } from '../connections/connectionService';
 import type { TableCommandArgument } from '../connections/types';
 import { FIX, NeedsFirstError } from './prerequisites';

@@ -4,8 +4,9 @@
  * host. No `vscode` import: tested in plain Node. The drivers load on first use (dynamic import), so
  * activation stays light.
  */
-import type { Queryable } from '../../core/introspect/queryable';
-import { classifyConnectionError, describeConnection, type ConnectionProblem } from '../../core/connections';
+import type { Queryable } from '../introspect/queryable';
+import { classifyConnectionError, type ConnectionProblem } from './classifyError';
+import { describeConnection } from './url';
 
 export type Transport = 'neon-http' | 'node-postgres';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { introspectDatabase, introspectPgSessionJwt } from '../../src/core/introspect';
-import { ConnectionFailedError, StatementError, openDatabase, transportFor, type OwnerDatabase } from '../../src/extension/connections/database';
+import { ConnectionFailedError, StatementError, openDatabase, transportFor, type OwnerDatabase } from '../../src/core/connections/database';
 import { explainCreateExtensionDenied } from '../../src/extension/setup/reports';
 import { INSTALL_SQL, isCreateExtensionDenied } from '../../src/extension/setup/reports';
 import { startPlayground, type Playground } from '../../src/playground/playground';
