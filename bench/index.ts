@@ -8,8 +8,9 @@ import { run as resultDiff } from './resultDiffBench';
 import { run as webview } from './webviewBench';
 import { run as runAsUser } from './runAsUserBench';
 import { run as advisor } from './advisorBench';
+import { run as activation } from './activationBench';
 
-const suites: Record<string, () => Promise<BenchResult[]>> = { playground, runAsUser, resultDiff, webview, advisor };
+const suites: Record<string, () => Promise<BenchResult[]>> = { playground, runAsUser, resultDiff, webview, advisor, activation };
 
 async function main() {
   const only = process.argv.slice(2);

@@ -240,3 +240,192 @@ export function openExtensionWorkbench({ folder } = {}) {
   const s = uiSession();
   return openWorkbench(s.browser, s.codeServer, { folder: folder ?? s.workspace, extensionDevelopmentPath: repoRoot, onConsole: s.log });
 }
+
+// ---- Steps the UI tests share: quick picks, dialogs, files, notifications, the Authorize view and the
+// Run as User panel, each done the way a person does it.
+
+/** A RegExp that matches exactly `text` (white space around it allowed). */
+export function exactText(text) {
+  return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+}
+
+/**
+ * Answers the open quick pick or input box like a person: waits for it (titled `title`, a substring, when
+ * given), types `type` when given (filters a list; replaces an input box's proposed value), waits until
+ * the highlighted entry is exactly `pick` when given, then presses Enter and waits for it to close.
+ */
+export async function acceptQuickPick(page, title, { type, pick } = {}) {
+  const widget = page.locator('.quick-input-widget');
+  const shown = title ? widget.locator('.quick-input-title', { hasText: title }) : widget;
+  await shown.waitFor({ state: 'visible' });
+  if (type !== undefined) {
+    await widget.locator('input').first().focus();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type(type);
+  }
+  if (pick) {
+    const label = page.locator('.label-name', { hasText: exactText(pick) });
+    await widget.locator('.quick-input-list .monaco-list-row.focused', { has: label }).waitFor({ state: 'visible' });
+  } else {
+    await page.waitForTimeout(200); // let the list render its items before Enter
+  }
+  await page.keyboard.press('Enter');
+  await shown.waitFor({ state: 'hidden' });
+}
+
+/** Clicks `button` in the modal dialog whose message contains `text`; returns the message. */
+export async function answerDialog(page, text, button) {
+  const dialog = page.locator('.monaco-dialog-box', { hasText: text });
+  await dialog.waitFor({ state: 'visible' });
+  const message = (await dialog.locator('.dialog-message-text').first().innerText().catch(() => '')).trim();
+  await dialog.locator('a.monaco-button', { hasText: exactText(button) }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  return message;
+}
+
+/** Opens a workspace file with "Go to File..." (type its name, Enter) and waits for its editor tab. */
+export async function openWorkspaceFile(page, name) {
+  await runCommand(page, 'Go to File...');
+  await page.keyboard.type(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: name }).first().waitFor({ state: 'visible' });
+}
+
+/** The text of the active editor as shown (non-breaking spaces made plain). */
+export async function activeEditorText(page) {
+  const lines = page.locator('.editor-group-container.active .editor-instance .monaco-editor .view-lines').first();
+  return (await lines.innerText()).replace(/\u00a0/g, ' ');
+}
+
+/**
+ * Empties and closes the notification center with its own buttons (bell, "Clear All Notifications"), so
+ * the next waitForNotification sees only new messages. (The palette's "Notifications: Clear All
+ * Notifications" only hides the center here.) Progress notifications still running stay.
+ */
+export async function clearNotifications(page) {
+  const center = page.locator('.notifications-center.visible');
+  const header = center.locator('.notifications-center-header');
+  if (!(await center.count())) await page.locator('[id="status.notifications"]').first().click();
+  await header.waitFor({ state: 'visible' });
+  await header.locator('.action-label[aria-label^="Clear All Notifications"]').click();
+  if (await center.count()) await header.locator('.action-label[aria-label^="Hide Notifications"]').click().catch(() => {});
+  await center.waitFor({ state: 'detached' });
+}
+
+/** Opens the Authorize view from the activity bar (or the palette when its icon is in the overflow). */
+export async function showAuthorizeView(page) {
+  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Authorize/i }) });
+  if (await pane.locator('.monaco-list-row').first().isVisible().catch(() => false)) return pane;
+  const icon = page.locator('.activitybar a.action-label[aria-label^="Neon Authorize"]').first();
+  if (await icon.isVisible().catch(() => false)) await icon.click();
+  else await runCommand(page, 'View: Show Neon Authorize');
+  await pane.locator('.monaco-list-row').first().waitFor({ state: 'visible' });
+  return pane;
+}
+
+/** The row of a tree view whose label is exactly `label`. */
+export function treeRow(pane, label) {
+  return pane.locator('.monaco-list-row', { has: pane.page().locator('.label-name', { hasText: exactText(label) }) }).first();
+}
+
+/** Waits until the tree row `label` shows a description matching `expected`, and returns it. */
+export async function waitForTreeDescription(pane, label, expected, { timeoutMs = 30_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const r = treeRow(pane, label);
+    if (await r.isVisible().catch(() => false)) {
+      last = (await r.locator('.label-description').first().innerText().catch(() => '')).trim();
+      if (expected.test(last)) return last;
+    }
+    if (Date.now() > deadline) throw new Error(`Row "${label}" never showed a description matching ${expected} (last: "${last}")`);
+    await pane.page().waitForTimeout(250);
+  }
+}
+
+/**
+ * The Run as User panel's webview frame, once the extension has filled in the paths and selected
+ * `path` (the playground's, when the playground is the connection).
+ * @returns {Promise<import('playwright-core').Frame>}
+ */
+export async function runAsUserFrame(page, { path = 'playground', timeoutMs = 60_000 } = {}) {
+  const frame = await findWebviewFrame(page, '#run', { timeoutMs });
+  await frame.waitForFunction(
+    (wanted) => {
+      const select = document.querySelector('#path-select');
+      return select instanceof HTMLSelectElement && select.value === wanted && !select.disabled;
+    },
+    path,
+    { timeout: timeoutMs },
+  );
+  return frame;
+}
+
+/** In the Run as User panel: the "Persona" token source, then the saved persona named `name`. */
+export async function choosePersona(frame, name) {
+  await frame.locator('label.segment', { hasText: 'Persona' }).click();
+  const option = frame.locator('#persona-select option', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `) });
+  await option.waitFor({ state: 'attached' });
+  await frame.locator('#persona-select').selectOption(await option.getAttribute('value'));
+}
+
+/**
+ * In the Run as User panel: puts `sql` in the statement box (replacing what is there), clicks Run and waits until both sides
+ * show rows for `persona` (its name in the user side's title). Throws with the panel's status line when not.
+ */
+export async function runInPanel(frame, sql, { persona, timeoutMs = 60_000 } = {}) {
+  // fill, not Ctrl+A and typing: the webview forwards Ctrl+A to the workbench, whose "select all" comes
+  // back a moment later and would select the first typed characters away.
+  await frame.locator('#sql').fill(sql);
+  await frame.click('#run');
+  try {
+    await frame.waitForFunction(
+      (name) =>
+        !document.body.classList.contains('is-running') &&
+        (!name || (document.querySelector('#user-title')?.textContent ?? '').includes(name)) &&
+        document.querySelectorAll('.pane-user .grid-body .grid-row:not([hidden]), .pane-user .error-card').length > 0 &&
+        document.querySelectorAll('.pane-owner .grid-body .grid-row:not([hidden]), .pane-owner .error-card').length > 0,
+      persona,
+      { timeout: timeoutMs },
+    );
+  } catch (e) {
+    const status = (await frame.locator('.status-line').innerText().catch(() => '')).trim();
+    throw new Error(`The run of "${sql}"${persona ? ` as ${persona}` : ''} did not show both sides: ${e.message}. Panel status: ${status || '(none)'}`);
+  }
+}
+
+/**
+ * The rendered rows of one side of the Run as User panel ('user' or 'owner'), in display order: the cell
+ * texts, the same by column name, and whether the row is marked hidden from the user.
+ * @returns {Promise<{ index: number, cells: string[], values: Record<string, string>, hidden: boolean }[]>}
+ */
+export function readGridRows(frame, side) {
+  return frame.$$eval(`.pane-${side} .grid`, (grids) => {
+    const grid = grids[0];
+    if (!grid) return [];
+    const names = Array.from(grid.querySelectorAll('.grid-header-row .grid-colname')).map((n) => n.textContent ?? '');
+    return Array.from(grid.querySelectorAll('.grid-body .grid-row'))
+      .filter((r) => !r.hidden)
+      .map((r) => {
+        const cells = Array.from(r.querySelectorAll('[role=gridcell]')).map((c) => c.textContent ?? '');
+        return {
+          index: Number(r.getAttribute('aria-rowindex')),
+          cells,
+          values: Object.fromEntries(names.map((name, i) => [name, cells[i]])),
+          hidden: r.classList.contains('is-hidden-row'),
+        };
+      })
+      .sort((a, b) => a.index - b.index);
+  });
+}
+
+/** The banner above one side's grid ("RLS hid 1 row of 3" and its message), or undefined when none shows. */
+export async function readPaneBanner(frame, side) {
+  const banner = frame.locator(`.pane-${side} .pane-banner`);
+  if (!(await banner.isVisible())) return undefined;
+  return {
+    title: (await banner.locator('.banner-title').innerText()).trim(),
+    message: (await banner.locator('.banner-message').innerText()).trim(),
+  };
+}

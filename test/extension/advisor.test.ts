@@ -43,10 +43,10 @@ function lineOf(text: string, needle: string): number {
   return text.slice(0, at).split('\n').length - 1;
 }
 
-async function waitFor<T>(what: string, find: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(what: string, find: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = find();
+    const found = await find();
     if (found !== undefined) return found;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -130,9 +130,14 @@ describe('RLS Advisor (extension host)', function () {
   it('the Quick Fix opens the fix as an untitled SQL document', async () => {
     const notes = advisorDiagnostics(uri('db/schema.sql')).find((d) => d.code === 'rls-disabled-granted')!;
     await vscode.window.showTextDocument(uri('db/schema.sql')); // code actions are asked of an open document
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri('db/schema.sql'), notes.range, vscode.CodeActionKind.QuickFix.value);
-    const fix = actions.find((a) => a.title.startsWith('Open fix SQL'));
-    assert.ok(fix?.command, `no RLS Advisor quick fix among: ${actions.map((a) => a.title).join(', ')}`);
+    // Code action providers answer once the document is open in an editor, which on a loaded machine can lag.
+    let titles: string[] = [];
+    const fix = await waitFor('the RLS Advisor quick fix', async () => {
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri('db/schema.sql'), notes.range, vscode.CodeActionKind.QuickFix.value);
+      titles = actions.map((a) => a.title);
+      return actions.find((a) => a.title.startsWith('Open fix SQL') && a.command);
+    }).catch(() => assert.fail(`no RLS Advisor quick fix among: ${titles.join(', ')}`));
+    assert.ok(fix.command);
     await vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
     const editor = await waitFor('the fix document', () => {
       const e = vscode.window.activeTextEditor;
