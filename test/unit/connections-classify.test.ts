@@ -168,3 +168,15 @@ describe('classifyConnectionError (other shapes)', () => {
     assert.equal(classifyConnectionError('just a string').kind, 'unknown');
   });
 });
+
+describe('classifyConnectionError keeps its own words when the password is an ordinary word', () => {
+  it('redacts the password where the driver repeated it, not in the explanation', () => {
+    const url = 'postgresql://neondb_owner:wrong@ep-cool-darkness-123456.us-east-2.aws.neon.tech/neondb';
+    const err = Object.assign(new Error('password authentication failed for user "neondb_owner" (tried password wrong)'), { code: '28P01' });
+    const problem = classifyConnectionError(err, url);
+    assert.equal(problem.kind, 'password');
+    assert.match(problem.message, /The password in the URL is wrong or was reset/);
+    assert.doesNotMatch(problem.detail, /wrong/);
+    assert.match(problem.detail, /tried password \*\*\*\*/);
+  });
+});

@@ -98,13 +98,11 @@ export function classifyConnectionError(err: unknown, url?: string): ConnectionP
       // An unparseable URL still gets a message; the describing parts fall back to the error's own facts.
     }
   }
-  const detail = redactConnectionSecrets(chain.map((f) => f.message).filter(Boolean).join(' <- '), secrets);
-  const make = (kind: ConnectionErrorKind, message: string, code?: string): ConnectionProblem => ({
-    kind,
-    message: redactConnectionSecrets(message, secrets),
-    code,
-    detail,
-  });
+  // Secrets are removed from what the drivers said, where they can appear, and not from the
+  // workbench's own sentences: a password that is an ordinary word ("wrong") must not garble them.
+  for (const fact of chain) fact.message = redactConnectionSecrets(fact.message, secrets);
+  const detail = chain.map((f) => f.message).filter(Boolean).join(' <- ');
+  const make = (kind: ConnectionErrorKind, message: string, code?: string): ConnectionProblem => ({ kind, message, code, detail });
 
   const where = target ? target.label : (chain.find((f) => f.hostname)?.hostname ?? 'the database');
   const host = target?.host ?? chain.find((f) => f.hostname)?.hostname ?? 'the host';
