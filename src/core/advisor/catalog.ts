@@ -4,6 +4,7 @@
 // to PUBLIC (a REVOKE from one role does not remove those). One catalog query each.
 import { runCatalogQuery, type Queryable } from '../introspect/queryable';
 import { NOT_EXTENSION_MEMBER, USER_SCHEMA_FILTER } from '../introspect/tables';
+import { ROLE_FILTER } from '../introspect/privileges';
 import { asBool, asJson, asString } from '../introspect/values';
 
 export interface ViewInfo {
@@ -52,8 +53,6 @@ export interface AdvisorCatalog {
   readonly ownedTables: readonly OwnedTableInfo[];
   readonly publicTableGrants: readonly PublicTableGrantInfo[];
 }
-
-const ROLE_FILTER = `r.rolname IN (SELECT json_array_elements_text($1::json))`;
 
 const VIEWS_SQL = `
 SELECT n.nspname AS schema,

@@ -47,7 +47,8 @@ export interface SequenceInfo {
   readonly privileges: Readonly<Record<string, { usage: boolean; select: boolean; update: boolean }>>;
 }
 
-const ROLE_FILTER = `r.rolname IN (SELECT json_array_elements_text($1::json))`;
+/** Rows of pg_roles `r` named in the JSON array given as $1. */
+export const ROLE_FILTER = `r.rolname IN (SELECT json_array_elements_text($1::json))`;
 
 const TABLE_GRANTS_SQL = `
 SELECT n.nspname AS schema,

@@ -2,6 +2,7 @@
  * Run SQL on Owner (the active SQL editor, its selection, or given text; one transaction, after a
  * confirmation) and Enable Row-Level Security (a table from the view).
  */
+import { posix } from 'node:path';
 import * as vscode from 'vscode';
 import { describeConnection } from '../../core/connections';
 import { introspectTables } from '../../core/introspect';
@@ -10,6 +11,7 @@ import { StatementError } from '../../core/connections/database';
 import type { WorkbenchConnectionService } from '../connections/connectionService';
 import type { TableCommandArgument } from '../connections/types';
 import { FIX, NeedsFirstError } from './prerequisites';
+import { RUN_HINT } from './scaffold';
 
 export interface RunSqlArgs {
   /** Text to run instead of an editor's. */
@@ -31,6 +33,23 @@ async function splitSql(text: string): Promise<string[]> {
   return splitStatements(text).map((s) => s.text);
 }
 
+/**
+ * Whether `document` is one Scaffold Grants or Scaffold Policies opened (scaffold.ts): an untitled document
+ * named grants-<schema>.sql or policies-<table>.sql, or, when that name could not be used, one that still
+ * starts with the scaffold's run hint.
+ */
+function isScaffoldDocument(document: vscode.TextDocument): boolean {
+  if (!document.isUntitled) return false;
+  return /^(grants|policies)-.+\.sql$/.test(posix.basename(document.uri.path)) || (document.lineCount > 0 && document.lineAt(0).text === RUN_HINT);
+}
+
+/** How the messages name a whole document: "the scaffold", an untitled document's title (Untitled-1), a file's workspace path. */
+function documentName(document: vscode.TextDocument): string {
+  if (isScaffoldDocument(document)) return 'the scaffold';
+  if (document.isUntitled) return posix.basename(document.uri.path) || document.uri.toString();
+  return vscode.workspace.asRelativePath(document.uri);
+}
+
 async function sourceText(args: RunSqlArgs): Promise<{ text: string; name: string }> {
   if (typeof args.sql === 'string') return { text: args.sql, name: 'the given SQL' };
   const uri = typeof args.uri === 'string' ? vscode.Uri.parse(args.uri) : args.uri;
@@ -38,7 +57,7 @@ async function sourceText(args: RunSqlArgs): Promise<{ text: string; name: strin
     const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
     const document = editor?.document ?? (await vscode.workspace.openTextDocument(uri));
     const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : undefined;
-    return { text: selection ?? document.getText(), name: selection ? 'the selection' : vscode.workspace.asRelativePath(document.uri) };
+    return { text: selection ?? document.getText(), name: selection ? 'the selection' : documentName(document) };
   }
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
@@ -51,7 +70,7 @@ async function sourceText(args: RunSqlArgs): Promise<{ text: string; name: strin
   const selection = editor.selection.isEmpty ? undefined : document.getText(editor.selection);
   return {
     text: selection ?? document.getText(),
-    name: selection ? 'the selection' : document.isUntitled ? 'the scaffold' : vscode.workspace.asRelativePath(document.uri),
+    name: selection ? 'the selection' : documentName(document),
   };
 }
 

@@ -4,7 +4,19 @@
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findWebviewFrame, openExtensionWorkbench, runCommand, screenshot, uiSession, waitForNotification } from '../../../scripts/vscode/ui.mjs';
+import {
+  answerDialog,
+  choosePersona,
+  openExtensionWorkbench,
+  openWorkspaceFile,
+  readGridRows,
+  runAsUserFrame,
+  runCommand,
+  runInPanel,
+  screenshot,
+  uiSession,
+  waitForNotification,
+} from '../../../scripts/vscode/ui.mjs';
 
 /** The seeds' todos table and policies, in a schema of its own so other UI tests' tables are untouched. */
 const SCHEMA = 'run_as_user_ui';
@@ -30,40 +42,13 @@ insert into ${SCHEMA}.todos (task, user_id) values ('buy milk', 'alice'), ('fix 
 `;
 const QUERY = `select id, task, user_id from ${SCHEMA}.todos order by id`;
 
-/** Opens a workspace file with Quick Open (F1, then the file name instead of a command). */
-async function openFile(page, name) {
-  await page.keyboard.press('Escape');
-  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 }, force: true });
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input').first();
-  await input.waitFor({ state: 'visible' });
-  await input.fill(name);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
-  await row.waitFor({ state: 'visible' });
-  await row.click();
-  await page.locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ state: 'visible' });
-}
-
-/** Runs the active SQL file on the owner connection, answering the confirmation dialog. */
+/** Opens the SQL file `name` and runs it on the owner connection, answering the confirmation dialog. */
 async function runFileOnOwner(page, name) {
-  await openFile(page, name);
+  await page.keyboard.press('Escape');
+  await openWorkspaceFile(page, name);
   await runCommand(page, 'Neon Authorize: Run SQL on Owner');
-  await page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Run$/ }).click();
+  await answerDialog(page, `from ${name} on`, 'Run');
   await waitForNotification(page, `from ${name}`, { timeoutMs: 90_000 });
-}
-
-/** The visible rows of a grid, in order: cell texts and whether the row is marked hidden. */
-function gridRows(frame, side) {
-  return frame.$$eval(`.pane-${side} .grid-body .grid-row`, (rows) =>
-    rows
-      .filter((r) => !r.hidden)
-      .map((r) => ({
-        index: Number(r.getAttribute('aria-rowindex')),
-        cells: Array.from(r.querySelectorAll('[role=gridcell]')).map((c) => c.textContent ?? ''),
-        hidden: r.classList.contains('is-hidden-row'),
-      }))
-      .sort((a, b) => a.index - b.index),
-  );
 }
 
 describe('UI: Neon Authorize: Run as User', () => {
@@ -86,22 +71,13 @@ describe('UI: Neon Authorize: Run as User', () => {
     await runFileOnOwner(page, SEED_FILE);
 
     await runCommand(page, 'Neon Authorize: Run as User');
-    const frame = await findWebviewFrame(page, '#run', { timeoutMs: 60_000 });
     // The host's init fills the paths; the playground is the connection, so its path is chosen.
-    await frame.waitForFunction(() => {
-      const select = document.querySelector('#path-select');
-      return select instanceof HTMLSelectElement && select.value === 'playground' && !select.disabled;
-    });
-    await frame.locator('#sql').fill(QUERY);
-    await frame.locator('label.segment', { hasText: 'Persona' }).click();
-    const aliceOption = frame.locator('#persona-select option', { hasText: /^alice / });
-    await aliceOption.waitFor({ state: 'attached' });
-    await frame.locator('#persona-select').selectOption(await aliceOption.getAttribute('value'));
-    await frame.click('#run');
-    await frame.waitForFunction(() => !document.body.classList.contains('is-running') && document.querySelectorAll('.pane-owner .grid-body .grid-row').length > 0);
+    const frame = await runAsUserFrame(page);
+    await choosePersona(frame, 'alice');
+    await runInPanel(frame, QUERY, { persona: 'alice' });
 
-    const user = await gridRows(frame, 'user');
-    const owner = await gridRows(frame, 'owner');
+    const user = await readGridRows(frame, 'user');
+    const owner = await readGridRows(frame, 'owner');
     // For the screenshot: the notification center closed, the side bar hidden, the grids in view.
     if (await page.locator('.notifications-center.visible').count()) await page.locator('[id="status.notifications"]').first().click();
     await runCommand(page, 'View: Toggle Primary Side Bar Visibility');

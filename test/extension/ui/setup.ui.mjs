@@ -4,72 +4,22 @@
 // Scaffold Policies (todos, owner-only CRUD, SQL) → Run SQL on Owner → the view shows todos with RLS on
 // and its four policies (read from the tree's DOM). Screenshots go to test-artifacts/extension/.
 import { strict as assert } from 'node:assert';
-import { demoFolder, openExtensionWorkbench, runCommand, screenshot, tempFolder, waitForNotification } from '../../../scripts/vscode/ui.mjs';
+import {
+  acceptQuickPick,
+  answerDialog,
+  demoFolder,
+  openExtensionWorkbench,
+  openWorkspaceFile,
+  runCommand,
+  screenshot,
+  showAuthorizeView,
+  tempFolder,
+  treeRow,
+  waitForNotification,
+  waitForTreeDescription,
+} from '../../../scripts/vscode/ui.mjs';
 
 /** @typedef {import('playwright-core').Page} Page */
-
-/** Waits for the quick pick titled `title` (substring), then accepts what is selected (Enter). */
-async function acceptQuickPick(page, title) {
-  const widget = page.locator('.quick-input-widget');
-  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible' });
-  await page.waitForTimeout(200); // let the list render its items before Enter
-  await page.keyboard.press('Enter');
-  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'hidden' });
-}
-
-/**
- * F1 → title → pick the entry, without clicking the workbench first (ui.mjs's runCommand clicks the workbench to focus it, which
- * would drop the editor's selection).
- */
-async function runCommandKeepingSelection(page, title) {
-  const input = page.locator('.quick-input-widget input').first();
-  await page.keyboard.press('F1');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  const exact = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
-  const entry = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: exact }) }).first();
-  await entry.waitFor({ state: 'visible' });
-  await entry.click();
-}
-
-/** Clicks `button` in the modal dialog whose message contains `text`. */
-async function answerDialog(page, text, button) {
-  const dialog = page.locator('.monaco-dialog-box', { hasText: text });
-  await dialog.waitFor({ state: 'visible' });
-  await dialog.locator('a.monaco-button', { hasText: new RegExp(`^${button}$`) }).click();
-  await dialog.waitFor({ state: 'hidden' });
-}
-
-/** Opens the Authorize view from the activity bar (or the palette if the icon is hidden in the overflow). */
-async function showAuthorizeView(page) {
-  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Authorize/i }) });
-  if (await pane.locator('.monaco-list-row').first().isVisible().catch(() => false)) return pane;
-  const icon = page.locator('.activitybar a.action-label[aria-label^="Neon Authorize"]').first();
-  if (await icon.isVisible().catch(() => false)) await icon.click();
-  else await runCommand(page, 'View: Show Neon Authorize');
-  await pane.locator('.monaco-list-row').first().waitFor({ state: 'visible' });
-  return pane;
-}
-
-/** The tree row whose label is exactly `label`. */
-function row(pane, label) {
-  return pane.locator('.monaco-list-row', { has: pane.page().locator('.label-name', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }) }).first();
-}
-
-/** Waits until the row's description matches. Returns it. */
-async function waitForDescription(page, pane, label, expected, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    const r = row(pane, label);
-    if (await r.isVisible().catch(() => false)) {
-      last = (await r.locator('.label-description').first().innerText().catch(() => '')).trim();
-      if (expected.test(last)) return last;
-    }
-    if (Date.now() > deadline) throw new Error(`Row "${label}" never showed a description matching ${expected} (last: "${last}")`);
-    await page.waitForTimeout(250);
-  }
-}
 
 describe('UI: Neon Authorize setup on the demo todos app', function () {
   /** @type {Page} */
@@ -123,10 +73,7 @@ describe('UI: Neon Authorize setup on the demo todos app', function () {
   });
 
   it('opens schema.sql and runs its first part (the todos table) on the owner; the view shows RLS off', async () => {
-    await runCommand(page, 'Go to File...');
-    await page.keyboard.type('schema.sql');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'schema.sql' }).first().waitFor({ state: 'visible' });
-    await page.keyboard.press('Enter');
+    await openWorkspaceFile(page, 'schema.sql');
     const editor = page.locator('.editor-instance .monaco-editor').first();
     await editor.locator('.view-lines', { hasText: 'CREATE TABLE todos' }).waitFor({ state: 'visible' });
     await editor.locator('.view-lines').click();
@@ -134,16 +81,16 @@ describe('UI: Neon Authorize setup on the demo todos app', function () {
     await page.keyboard.press('Control+Home');
     for (let i = 0; i < 15; i++) await page.keyboard.press('Shift+ArrowDown');
     await screenshot(page, 'setup-2-schema-selection');
-    await runCommandKeepingSelection(page, 'Neon Authorize: Run SQL on Owner');
+    await runCommand(page, 'Neon Authorize: Run SQL on Owner', { keepFocus: true });
     await answerDialog(page, 'Run 2 statements from the selection', 'Run');
     await waitForNotification(page, 'Ran 2 statements from the selection');
 
     const pane = await showAuthorizeView(page);
-    const description = await waitForDescription(page, pane, 'todos', /^RLS off/);
+    const description = await waitForTreeDescription(pane, 'todos', /^RLS off/);
     assert.equal(description, 'RLS off · authenticated, anonymous see every row');
     await screenshot(page, 'setup-2-todos-rls-off');
     // The table's context menu offers the table actions, Run as User included.
-    await row(pane, 'todos').click({ button: 'right' });
+    await treeRow(pane, 'todos').click({ button: 'right' });
     const menu = page.locator('.monaco-menu-container .monaco-menu').first();
     await menu.waitFor({ state: 'visible' });
     const entries = (await menu.locator('.action-label').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
@@ -166,14 +113,14 @@ describe('UI: Neon Authorize setup on the demo todos app', function () {
     await waitForNotification(page, /Ran \d+ statements from the scaffold/);
 
     const pane = await showAuthorizeView(page);
-    const description = await waitForDescription(page, pane, 'todos', /^RLS on/);
+    const description = await waitForTreeDescription(pane, 'todos', /^RLS on/);
     assert.equal(description, 'RLS on · 4 policies');
-    await row(pane, 'todos').click();
-    const policyRow = row(pane, 'Individuals can view their own todos.');
+    await treeRow(pane, 'todos').click();
+    const policyRow = treeRow(pane, 'Individuals can view their own todos.');
     await policyRow.waitFor({ state: 'visible' });
     const policies = [];
     for (const name of ['Individuals can create todos.', 'Individuals can view their own todos.', 'Individuals can update their own todos.', 'Individuals can delete their own todos.']) {
-      const r = row(pane, name);
+      const r = treeRow(pane, name);
       await r.waitFor({ state: 'visible' });
       policies.push(`${name} ${(await r.locator('.label-description').innerText()).trim()}`);
     }
