@@ -56,6 +56,15 @@ function isInstalled() {
   }
 }
 
+/**
+ * The environment without what an outer `npm test` puts in it: npm reads `npm_config_*` variables as
+ * its own config, so the outer npm's user agent ("… node/v20") would reach code-server's postinstall,
+ * which then refuses to build for Node 24.
+ */
+function withoutNpmRunEnv(env) {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !/^npm_/i.test(key)));
+}
+
 /** npm install of exactly `deps` into `dir` (its own package.json, so the repo's tree is untouched). */
 function npmInstallInto(dir, deps, env, log) {
   mkdirSync(dir, { recursive: true });
@@ -76,7 +85,7 @@ function npmInstallInto(dir, deps, env, log) {
   const started = Date.now();
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], {
     cwd: dir,
-    env: { ...process.env, ...env },
+    env: { ...withoutNpmRunEnv(process.env), ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 256 * 1024 * 1024,

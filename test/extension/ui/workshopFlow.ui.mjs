@@ -150,7 +150,9 @@ describe('UI: the workshop flow on the demo todos app (playground → grants →
   it('the owner inserts todos for alice and bob (a new SQL file, typed, run on the owner)', async () => {
     await clearNotifications(page);
     await runCommand(page, 'File: New Untitled Text File');
-    await page.locator('.tab.active', { hasText: /^Untitled-\d+/ }).first().waitFor({ state: 'visible' });
+    const untitled = page.locator('.tab.active', { hasText: /^Untitled-\d+/ }).first();
+    await untitled.waitFor({ state: 'visible' });
+    const title = (await untitled.locator('.label-name').first().innerText()).trim();
     await page.keyboard.type(INSERT);
     await runCommand(page, 'Change Language Mode', { keepFocus: true });
     // VS Code's built-in name for the `sql` language is "MS SQL".
@@ -159,9 +161,9 @@ describe('UI: the workshop flow on the demo todos app (playground → grants →
     assert.equal((await activeEditorText(page)).trim(), INSERT, 'the editor holds the statement as typed');
     // Back to the start of the long line (for the screenshot); F1 from the editor, whose focus a click would move.
     await page.keyboard.press('Home');
-    const { question, done } = await runSqlOnOwner(page, { from: 'the scaffold', keepFocus: true });
-    assert.match(question, /^Run 1 statement from/);
-    assert.match(done, /^Ran 1 statement from/);
+    const { question, done } = await runSqlOnOwner(page, { from: title, keepFocus: true });
+    assert.match(question, /^Run 1 statement from Untitled-\d+ on Playground/);
+    assert.match(done, /^Ran 1 statement from Untitled-\d+ on Playground/);
     await screenshot(page, 'workshop-6-rows-inserted');
   });
 
