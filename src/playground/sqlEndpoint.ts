@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { JwksCache } from '../core/jwt/jwksCache';
-import { NeonJwtError } from '../core/jwt/neonJwtError';
+import { NeonJwtError, neonHttpErrorBody } from '../core/jwt/neonJwtError';
 import type { JwksProviderRegistration } from '../core/jwt/types';
 import { parseBearer, verifyLikeNeon } from '../core/jwt/verifyLikeNeon';
 import {
@@ -44,13 +44,9 @@ const corsHeaders = {
 
 /** An error body as Neon sends it: Postgres errors carry their fields, others `code: ""`. */
 export function neonErrorBody(err: PostgresError | { message: string }): Record<string, string | null> {
-  const body: Record<string, string | null> = { message: err.message };
-  for (const name of POSTGRES_ERROR_FIELD_NAMES) body[name] = null;
+  const body: Record<string, string | null> = { ...neonHttpErrorBody(err.message) };
   if (err instanceof PostgresError) {
     for (const name of POSTGRES_ERROR_FIELD_NAMES) body[name] = err.fields[name] ?? null;
-  } else {
-    body.code = '';
-    body.severity = '';
   }
   return body;
 }
