@@ -2,8 +2,10 @@
 // Measured in the page from the moment the run's answer is handed to the panel (the `message` event, once
 // the browser has deserialized it) until the panel has built its DOM and the browser has laid it out; the
 // same with message delivery (copy + deserialization) included, and the next frame, are reported beside it.
+// Rows travel packed, as panel.ts posts them (packForWebview): the packing itself runs in the extension
+// host, so it is timed there (in Node, with the real encoder) and added for the "incl. host packing" line.
 import type { Page } from 'playwright-core';
-import type { InitState } from '../src/core/runAsUserProtocol';
+import { packRows, type CellRows, type InitState, type PackedRows } from '../src/core/runAsUserProtocol';
 import { buildWebview, FakeHost, launchChromium, startPanelServer } from '../test/browser/harness';
 
 export interface BenchResult {
@@ -38,17 +40,43 @@ interface Sample {
   deliveredMs: number;
   /** message event → the frame after the first painted one */
   frameMs: number;
+  /** packRows for both sides, in Node as the extension host runs it */
+  packMs: number;
 }
 
-/** One run: the panel asks, the answer with `rows` owner rows (a third visible to the user) is built in
- *  the page outside the timing, then posted and timed. */
-async function sample(page: Page, host: FakeHost, rows: number): Promise<Sample> {
+/** An answer's rows: `n` owner rows, a third of them visible to the user. */
+function answerRows(n: number): { owner: CellRows; user: CellRows; hidden: number[] } {
+  const users = ['user_2alice', 'user_2bob', 'user_2carol'];
+  const owner: CellRows = [];
+  const user: CellRows = [];
+  const hidden: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const row = [String(i + 1), users[i % 3], `task number ${i + 1}`, i % 2 ? 't' : 'f', '2026-01-05 09:00:00'];
+    owner.push(row);
+    if (i % 3 === 0) user.push(row.slice());
+    else hidden.push(i);
+  }
+  return { owner, user, hidden };
+}
+
+/** Both sides packed by the real encoder, with the time it took in the extension host's place (Node). */
+function packAnswer(rows: ReturnType<typeof answerRows>): { owner: PackedRows; user: PackedRows; packMs: number } {
+  const t0 = performance.now();
+  const owner = packRows(rows.owner);
+  const user = packRows(rows.user);
+  return { owner, user, packMs: performance.now() - t0 };
+}
+
+/** One run: the panel asks, the packed answer is handed to the page outside the timing, then posted there
+ *  and timed. */
+async function sample(page: Page, host: FakeHost, rows: ReturnType<typeof answerRows>): Promise<Sample> {
   const since = host.mark();
   await page.click('#run');
   const run = await host.next('run', since);
-  return page.evaluate(
-    ({ id, n }) =>
-      new Promise<Sample>((resolve) => {
+  const packed = packAnswer(rows);
+  const timed = await page.evaluate(
+    ({ id, ownerRows, userRows, hidden }) =>
+      new Promise<Omit<Sample, 'packMs'>>((resolve) => {
         const fields = [
           { name: 'id', dataTypeID: 20 },
           { name: 'user_id', dataTypeID: 25 },
@@ -56,19 +84,9 @@ async function sample(page: Page, host: FakeHost, rows: number): Promise<Sample>
           { name: 'is_complete', dataTypeID: 16 },
           { name: 'inserted_at', dataTypeID: 1114 },
         ];
-        const owner: (string | null)[][] = [];
-        const user: (string | null)[][] = [];
-        const hidden: number[] = [];
-        const users = ['user_2alice', 'user_2bob', 'user_2carol'];
-        for (let i = 0; i < n; i++) {
-          const row = [String(i + 1), users[i % 3], `task number ${i + 1}`, i % 2 ? 't' : 'f', '2026-01-05 09:00:00'];
-          owner.push(row);
-          if (i % 3 === 0) user.push(row.slice());
-          else hidden.push(i);
-        }
         // No named helper functions in page code: tsx would wrap them in a helper the page lacks.
-        const userSide = { fields, rows: user, rowCount: user.length, command: 'SELECT', durationMs: 1 };
-        const ownerSide = { fields, rows: owner, rowCount: owner.length, command: 'SELECT', durationMs: 1, keyColumns: [0] };
+        const userSide = { fields, rows: userRows, rowCount: userRows.count, command: 'SELECT', durationMs: 1 };
+        const ownerSide = { fields, rows: ownerRows, rowCount: ownerRows.count, command: 'SELECT', durationMs: 1, keyColumns: [0] };
         const message = {
           type: 'response',
           id,
@@ -96,8 +114,9 @@ async function sample(page: Page, host: FakeHost, rows: number): Promise<Sample>
         );
         window.postMessage(message, '*');
       }),
-    { id: run.id, n: rows },
+    { id: run.id, ownerRows: packed.owner, userRows: packed.user, hidden: rows.hidden },
   );
+  return { ...timed, packMs: packed.packMs };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -116,7 +135,8 @@ export async function run(): Promise<BenchResult[]> {
     await host.next('ready');
     await page.waitForFunction(() => document.querySelectorAll('#path-select option').length > 0);
 
-    const measure = async (rows: number) => {
+    const measure = async (n: number) => {
+      const rows = answerRows(n);
       await sample(page, host, rows); // warm-up: JIT, fonts, first layout
       const samples: Sample[] = [];
       for (let i = 0; i < REPEATS; i++) {
@@ -129,6 +149,7 @@ export async function run(): Promise<BenchResult[]> {
         layout: median(samples.map((s) => s.layoutMs)),
         delivered: median(samples.map((s) => s.deliveredMs)),
         frame: median(samples.map((s) => s.frameMs)),
+        pack: median(samples.map((s) => s.packMs)),
       };
     };
     const small = await measure(SMALL);
@@ -145,6 +166,12 @@ export async function run(): Promise<BenchResult[]> {
         value: round(large.delivered / small.delivered),
         unit: 'x',
         note: `with the browser's copy of the message: ${round(small.delivered)} ms vs ${round(large.delivered)} ms`,
+      },
+      {
+        name: 'webview first paint incl. host packing 100k / 1k',
+        value: round((large.delivered + large.pack) / (small.delivered + small.pack)),
+        unit: 'x',
+        note: `packRows in Node ${round(small.pack)} ms vs ${round(large.pack)} ms, plus the delivery above`,
       },
       { name: 'webview next frame after 100k rows', value: round(large.frame), unit: 'ms', note: `1k rows: ${round(small.frame)} ms (frames are ~16.7 ms apart)` },
     ];

@@ -37,10 +37,15 @@ export interface ResultField {
   typeName?: string;
 }
 
-export interface ResultSet {
+/** Postgres text form of a value; null is SQL NULL. */
+export type Cell = string | null;
+export type CellRows = Cell[][];
+
+/** A result with its rows in some form: `CellRows` in the extension, `PackedRows` on the way to the
+ *  webview, `PackedRowReader` in the webview (see "Rows on the wire" below). */
+export interface ResultSetOf<Rows> {
   fields: ResultField[];
-  /** Postgres text form of every value; null is SQL NULL. */
-  rows: (string | null)[][];
+  rows: Rows;
   rowCount: number | null;
   /** First word of the command tag: SELECT, INSERT, UPDATE, ... */
   command: string;
@@ -48,6 +53,8 @@ export interface ResultSet {
   /** Indices into `fields` of the primary-key columns, when the result carries the whole key. */
   keyColumns?: number[];
 }
+
+export type ResultSet = ResultSetOf<CellRows>;
 
 /** Fix buttons the panel can show; the host runs the matching command. */
 export type FixActionId =
@@ -89,26 +96,26 @@ export interface ExplainedError {
 }
 
 /** One side of a run: rows, or an explained error. `caption` overrides the grid title. */
-export type SideOutcome =
-  | { kind: 'rows'; result: ResultSet; caption?: string }
+export type SideOutcome<Rows = CellRows> =
+  | { kind: 'rows'; result: ResultSetOf<Rows>; caption?: string }
   | { kind: 'error'; error: ExplainedError };
 
 /** The owner's side is also skipped for a write that has no table to show afterwards. */
-export type OwnerOutcome = SideOutcome | { kind: 'skipped-write'; message: string };
+export type OwnerOutcome<Rows = CellRows> = SideOutcome<Rows> | { kind: 'skipped-write'; message: string };
 
 export interface RunNote {
   level: 'info' | 'warning' | 'error';
   message: string;
 }
 
-export interface RunResult {
+export interface RunResult<Rows = CellRows> {
   path: RunPath;
   /** e.g. "Self-verified claims on neon-main (role authenticated)". */
   pathLabel: string;
   /** Who the user side ran as, e.g. "alice (role authenticated)" or "anonymous". */
   identityLabel: string;
-  user: SideOutcome;
-  owner: OwnerOutcome;
+  user: SideOutcome<Rows>;
+  owner: OwnerOutcome<Rows>;
   /** Indices into the owner's rows the user does not see (from `markHiddenRows`). When absent and both
    *  sides have rows, the panel computes them itself. */
   hiddenOwnerRows?: number[];
@@ -117,8 +124,8 @@ export interface RunResult {
 }
 
 /** Run answer: either the result, or a request to confirm a write before it runs (once, user side only). */
-export type RunResponse =
-  | ({ kind: 'ran' } & RunResult)
+export type RunResponse<Rows = CellRows> =
+  | ({ kind: 'ran' } & RunResult<Rows>)
   | {
       kind: 'confirm-write';
       /** Echo it in the next `run` as `confirmWriteId` to run exactly this statement. */
@@ -462,6 +469,16 @@ const explainedError = object({
   'fixes?': arrayOf(fixAction),
 });
 
+/** One row's cells: exactly `width` values, each text or NULL. */
+function checkRow(row: unknown, width: number, at: string): string | undefined {
+  if (!Array.isArray(row)) return `${at} must be an array`;
+  for (let c = 0; c < row.length; c++) {
+    const cell = row[c];
+    if (cell !== null && typeof cell !== 'string') return `${at}[${c}] must be a string or null`;
+  }
+  return row.length === width ? undefined : `${at} has ${row.length} values for ${width} fields`;
+}
+
 const cellRows: Check = (v, at) => {
   // Hand-written loop: results can have a million rows, so no per-cell closures or messages.
   if (!Array.isArray(v)) return `${at} must be an array`;
@@ -476,64 +493,85 @@ const cellRows: Check = (v, at) => {
   return undefined;
 };
 
-const resultSetShape = object({
-  fields: arrayOf(object({ name: str(), dataTypeID: int, 'typeName?': str() })),
-  rows: cellRows,
-  rowCount: nullable(int),
-  command: str(),
-  durationMs: finiteNumber,
-  'keyColumns?': arrayOf(int),
+/** Only the envelope: the cells are checked as the webview decodes them (PackedRowReader). */
+const wholeNumber: Check = (v, at) => (Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : `${at} must be a whole number`);
+const packedRows = object({
+  encoding: oneOf(['json-chunks']),
+  count: wholeNumber,
+  chunkRows: (v, at) => wholeNumber(v, at) ?? (v === 0 ? `${at} must be at least 1` : undefined),
+  text: (v, at) => (typeof v === 'string' ? undefined : `${at} must be a string`),
 });
 
-const resultSet: Check = (v, at) => {
-  const e = resultSetShape(v, at);
-  if (e) return e;
-  const rs = v as ResultSet;
-  const width = rs.fields.length;
-  for (let r = 0; r < rs.rows.length; r++) {
-    if (rs.rows[r].length !== width) return `${at}.rows[${r}] has ${rs.rows[r].length} values for ${width} fields`;
-  }
-  for (const k of rs.keyColumns ?? []) {
-    if (k < 0 || k >= width) return `${at}.keyColumns refers to column ${k}, which does not exist`;
-  }
-  return undefined;
+const rowCountOf = (rows: CellRows | PackedRows): number => (Array.isArray(rows) ? rows.length : rows.count);
+
+const resultSetWith = (rowsCheck: Check): Check => {
+  const shape = object({
+    fields: arrayOf(object({ name: str(), dataTypeID: int, 'typeName?': str() })),
+    rows: rowsCheck,
+    rowCount: nullable(int),
+    command: str(),
+    durationMs: finiteNumber,
+    'keyColumns?': arrayOf(int),
+  });
+  return (v, at) => {
+    const e = shape(v, at);
+    if (e) return e;
+    const rs = v as ResultSetOf<CellRows | PackedRows>;
+    const width = rs.fields.length;
+    if (Array.isArray(rs.rows)) {
+      for (let r = 0; r < rs.rows.length; r++) {
+        if (rs.rows[r].length !== width) return `${at}.rows[${r}] has ${rs.rows[r].length} values for ${width} fields`;
+      }
+    }
+    for (const k of rs.keyColumns ?? []) {
+      if (k < 0 || k >= width) return `${at}.keyColumns refers to column ${k}, which does not exist`;
+    }
+    return undefined;
+  };
 };
-
-const sideOutcome = tagged('kind', {
-  rows: object({ kind: str(), result: resultSet, 'caption?': str() }),
-  error: object({ kind: str(), error: explainedError }),
-});
-
-const ownerOutcome = tagged('kind', {
-  rows: object({ kind: str(), result: resultSet, 'caption?': str() }),
-  error: object({ kind: str(), error: explainedError }),
-  'skipped-write': object({ kind: str(), message: str() }),
-});
 
 const runNote = object({ level: oneOf(['info', 'warning', 'error']), message: str() });
 
-const runResponse = tagged('kind', {
-  ran: (v, at) => {
-    const e = object({
-      path: runPath,
-      pathLabel: str(),
-      identityLabel: str(),
-      user: sideOutcome,
-      owner: ownerOutcome,
-      'hiddenOwnerRows?': arrayOf(int),
-      'hiddenMatchedBy?': oneOf(['primary-key', 'whole-row']),
-      notes: arrayOf(runNote),
-    })(v, at);
-    if (e) return e;
-    const r = v as RunResult;
-    if (r.hiddenOwnerRows && r.owner.kind === 'rows') {
-      const n = r.owner.result.rows.length;
-      for (const i of r.hiddenOwnerRows) if (i < 0 || i >= n) return `${at}.hiddenOwnerRows has ${i}, outside the owner's ${n} rows`;
-    }
-    return undefined;
-  },
-  'confirm-write': object({ kind: str(), confirmationId: nonEmptyStr(LIMITS.idChars), command: str(), 'table?': str(), message: str() }),
-});
+/** A run answer whose result sets' rows pass `rowsCheck` (cell arrays in the extension, packed on the wire). */
+const runResponseWith = (rowsCheck: Check): Check => {
+  const resultSet = resultSetWith(rowsCheck);
+  const sideOutcome = tagged('kind', {
+    rows: object({ kind: str(), result: resultSet, 'caption?': str() }),
+    error: object({ kind: str(), error: explainedError }),
+  });
+  const ownerOutcome = tagged('kind', {
+    rows: object({ kind: str(), result: resultSet, 'caption?': str() }),
+    error: object({ kind: str(), error: explainedError }),
+    'skipped-write': object({ kind: str(), message: str() }),
+  });
+  const ran = object({
+    path: runPath,
+    pathLabel: str(),
+    identityLabel: str(),
+    user: sideOutcome,
+    owner: ownerOutcome,
+    'hiddenOwnerRows?': arrayOf(int),
+    'hiddenMatchedBy?': oneOf(['primary-key', 'whole-row']),
+    notes: arrayOf(runNote),
+  });
+  return tagged('kind', {
+    ran: (v, at) => {
+      const e = ran(v, at);
+      if (e) return e;
+      const r = v as RunResult<CellRows | PackedRows>;
+      if (r.hiddenOwnerRows && r.owner.kind === 'rows') {
+        const n = rowCountOf(r.owner.result.rows);
+        for (const i of r.hiddenOwnerRows) if (i < 0 || i >= n) return `${at}.hiddenOwnerRows has ${i}, outside the owner's ${n} rows`;
+      }
+      return undefined;
+    },
+    'confirm-write': object({ kind: str(), confirmationId: nonEmptyStr(LIMITS.idChars), command: str(), 'table?': str(), message: str() }),
+  });
+};
+
+const resultSet = resultSetWith(cellRows);
+const runResponse = runResponseWith(cellRows);
+const packedRunResponse = runResponseWith(packedRows);
 
 const tokenSource = tagged('kind', {
   pasted: object({ kind: str(), token: nonEmptyStr(LIMITS.tokenChars) }),
@@ -698,4 +736,148 @@ export function isResultSet(v: unknown): v is ResultSet {
 
 export function isExplainedError(v: unknown): v is ExplainedError {
   return explainedError(v, 'error') === undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows on the wire: the extension packs each result's rows into one string (`packForWebview`), which is
+// cheap to post however many rows there are; the webview checks the envelope on arrival and decodes only
+// the rows it shows (`readResult`, `PackedRowReader`); sort, filter and export decode all rows on demand.
+// ---------------------------------------------------------------------------------------------
+
+/** The rows as JSON in chunks: each line of `text` is a JSON array of `chunkRows` rows (the last one may
+ *  be shorter), lines separated by "\n". JSON escapes every line break inside a value, so "\n" only ever
+ *  separates chunks; NULL is `null`, apart from "" and from the text "NULL". Chunks, not one line per row:
+ *  one JSON.stringify per row costs the extension twice as much as one per chunk. */
+export interface PackedRows {
+  encoding: 'json-chunks';
+  count: number;
+  chunkRows: number;
+  text: string;
+}
+
+/** Rows per chunk: decoding one chunk to show a row in view stays far below a millisecond. */
+export const PACKED_CHUNK_ROWS = 256;
+
+export function packRows(rows: CellRows, chunkRows = PACKED_CHUNK_ROWS): PackedRows {
+  const chunks: string[] = [];
+  for (let i = 0; i < rows.length; i += chunkRows) chunks.push(JSON.stringify(rows.slice(i, i + chunkRows)));
+  return { encoding: 'json-chunks', count: rows.length, chunkRows, text: chunks.join('\n') };
+}
+
+/** A response as it travels to the webview: a run's rows are packed, and every result is checked again
+ *  against the request it answers (`readResult`). */
+export type WireResponseMessage =
+  | { type: 'response'; id: number; ok: true; result: unknown }
+  | { type: 'response'; id: number; ok: false; error: ResponseError };
+export type WireHostToWebview = WireResponseMessage | HostEvent;
+
+const packSide = (side: OwnerOutcome): OwnerOutcome<PackedRows> =>
+  side.kind === 'rows' ? { ...side, result: { ...side.result, rows: packRows(side.result.rows) } } : side;
+
+/** Host side: what to hand to `webview.postMessage` for a message. Only run answers change (the one
+ *  result with `kind: 'ran'`). */
+export function packForWebview(message: HostToWebview): WireHostToWebview {
+  if (message.type !== 'response' || !message.ok) return message;
+  const result = message.result as unknown;
+  if (!isRecord(result) || result.kind !== 'ran') return message;
+  const ran = result as unknown as { kind: 'ran' } & RunResult;
+  return { ...message, result: { ...ran, user: packSide(ran.user), owner: packSide(ran.owner) } };
+}
+
+/** Thrown when a packed row does not decode to `width` cells of text or NULL. */
+export class PackedRowsError extends Error {}
+
+/** The webview's view of packed rows: `row(i)` decodes the chunk holding row i (what the grid shows),
+ *  `all()` decodes every row once and keeps them (sort, filter, export). Each decoded row is checked. */
+export class PackedRowReader {
+  readonly length: number;
+  private readonly text: string;
+  private readonly chunkRows: number;
+  /** Start of chunk k at starts[k]; starts[chunks] is one past the end of the text. */
+  private readonly starts: Uint32Array;
+  /** Decoded chunks, kept: a grid only decodes the chunks it has shown. */
+  private readonly chunks: (CellRows | undefined)[];
+  private decoded: CellRows | undefined;
+
+  constructor(
+    packed: PackedRows,
+    private readonly width: number,
+    private readonly at = 'rows',
+  ) {
+    this.length = packed.count;
+    this.text = packed.text;
+    this.chunkRows = packed.chunkRows;
+    const chunkCount = Math.ceil(packed.count / packed.chunkRows);
+    this.chunks = new Array(chunkCount);
+    this.starts = new Uint32Array(chunkCount + 1);
+    // One indexOf per chunk, far cheaper than parsing; it also checks the row count against the text.
+    let pos = 0;
+    for (let k = 0; k < chunkCount; k++) {
+      if (pos > this.text.length) throw new PackedRowsError(`${at} has fewer chunks than its ${packed.count} rows need`);
+      this.starts[k] = pos;
+      const nl = this.text.indexOf('\n', pos);
+      pos = nl === -1 ? this.text.length + 1 : nl + 1;
+    }
+    if (chunkCount > 0 ? pos !== this.text.length + 1 : this.text !== '') throw new PackedRowsError(`${at} has more chunks than its ${packed.count} rows need`);
+    this.starts[chunkCount] = pos;
+  }
+
+  row(i: number): Cell[] {
+    if (this.decoded) return this.decoded[i];
+    if (!(Number.isInteger(i) && i >= 0 && i < this.length)) throw new PackedRowsError(`${this.at}[${i}] does not exist (${this.length} rows)`);
+    const k = Math.floor(i / this.chunkRows);
+    return (this.chunks[k] ??= this.decodeChunk(k))[i - k * this.chunkRows];
+  }
+
+  all(): CellRows {
+    if (this.decoded) return this.decoded;
+    const rows: CellRows = [];
+    for (let k = 0; k < this.chunks.length; k++) {
+      const chunk = (this.chunks[k] ??= this.decodeChunk(k));
+      for (let j = 0; j < chunk.length; j++) rows.push(chunk[j]);
+    }
+    this.decoded = rows;
+    this.chunks.fill(undefined);
+    return rows;
+  }
+
+  private decodeChunk(k: number): CellRows {
+    const first = k * this.chunkRows;
+    const expected = Math.min(this.chunkRows, this.length - first);
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(this.text.slice(this.starts[k], this.starts[k + 1] - 1));
+    } catch {
+      throw new PackedRowsError(`${this.at} rows ${first} to ${first + expected - 1} are not valid JSON`);
+    }
+    if (!Array.isArray(chunk) || chunk.length !== expected) throw new PackedRowsError(`${this.at} does not hold rows ${first} to ${first + expected - 1}`);
+    for (let j = 0; j < chunk.length; j++) {
+      const e = checkRow(chunk[j], this.width, `${this.at}[${first + j}]`);
+      if (e) throw new PackedRowsError(e);
+    }
+    return chunk as CellRows;
+  }
+}
+
+/** What the webview works with for each request type: a run's rows come as readers. */
+export type ReceivedResultOf<T extends RequestType> = T extends 'run' ? RunResponse<PackedRowReader> : ResultOf<T>;
+
+/** A side's outcome with its rows as a reader (a user side stays a SideOutcome: only rows change). */
+const readSide = (side: OwnerOutcome<PackedRows>, at: string): OwnerOutcome<PackedRowReader> =>
+  side.kind === 'rows' ? { ...side, result: { ...side.result, rows: new PackedRowReader(side.result.rows, side.result.fields.length, `${at}.result.rows`) } } : side;
+
+/** Webview side: checks the `result` of a successful response against the type of the request it answers
+ *  and, for a run, wraps its packed rows in readers (each checks its row count now, its cells on decode). */
+export function readResult<T extends RequestType>(type: T, result: unknown): Validation<ReceivedResultOf<T>> {
+  if (type !== 'run') return validateResult(type, result) as Validation<ReceivedResultOf<T>>;
+  const checked = validated<RunResponse<PackedRows>>(result, packedRunResponse, 'run result');
+  if (!checked.ok || checked.value.kind !== 'ran') return checked as Validation<ReceivedResultOf<T>>;
+  const ran = checked.value;
+  try {
+    const value: RunResponse<PackedRowReader> = { ...ran, user: readSide(ran.user, 'run result.user') as SideOutcome<PackedRowReader>, owner: readSide(ran.owner, 'run result.owner') };
+    return { ok: true, value: value as ReceivedResultOf<T> };
+  } catch (e) {
+    if (e instanceof PackedRowsError) return { ok: false, error: e.message };
+    throw e;
+  }
 }

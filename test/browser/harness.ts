@@ -11,6 +11,7 @@ import { makeNonce, renderWebviewHtml } from '../../src/core/webviewHtml';
 import {
   errorResponse,
   okResponse,
+  packForWebview,
   requestIdOf,
   validateWebviewMessage,
   type FixAction,
@@ -20,6 +21,7 @@ import {
   type RequestType,
   type ResultOf,
   type WebviewToHost,
+  type WireHostToWebview,
 } from '../../src/core/runAsUserProtocol';
 
 /** The project folder: found upwards, so this also works when bundled into dist/ (benchmarks). */
@@ -157,8 +159,15 @@ export class FakeHost {
     this.handlers.set(type, handler as unknown as Handler<RequestType>);
   }
 
-  /** Pushes a message to the panel as the host would. */
+  /** Pushes a message to the panel as the host would (run answers with their rows packed, as panel.ts
+   *  posts them; deliberately malformed messages go as they are). */
   async send(message: HostToWebview | Record<string, unknown>): Promise<void> {
+    const wire = typeof message.type === 'string' && message.type === 'response' && message.ok === true ? packForWebview(message as HostToWebview) : message;
+    await this.sendWire(wire);
+  }
+
+  /** Posts a message to the panel exactly as given (e.g. a run answer whose packed rows are broken). */
+  async sendWire(message: WireHostToWebview | Record<string, unknown>): Promise<void> {
     await this.page.evaluate((m) => window.postMessage(m, '*'), message as Record<string, unknown>);
   }
 

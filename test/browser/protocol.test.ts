@@ -11,9 +11,17 @@ import {
   validateResult,
   validateWebviewMessage,
   LIMITS,
+  packForWebview,
+  packRows,
+  PackedRowReader,
+  PackedRowsError,
+  readResult,
+  type CellRows,
+  type PackedRows,
+  type RunResponse,
 } from '../../src/core/runAsUserProtocol';
 import { contentSecurityPolicy, makeNonce, renderWebviewHtml } from '../../src/core/webviewHtml';
-import { initState, ownerTodos, ranTodos } from './data';
+import { aliceTodos, initState, ownerTodos, ranTodos } from './data';
 
 const ok = (v: { ok: boolean; error?: string }) => assert.equal(v.ok, true, 'error' in v ? v.error : '');
 const rejects = (v: { ok: boolean; error?: string }, pattern: RegExp) => {
@@ -84,6 +92,72 @@ describe('runAsUserProtocol validators', () => {
     assert.equal(isResultSet(ownerTodos()), true);
     assert.equal(isResultSet({ ...ownerTodos(), durationMs: Infinity }), false);
     rejects(validateResult('inspectToken', { header: [], claims: [], expiresAt: null, verification: { status: 'maybe', message: '' }, warnings: [] }), /verification\.status/);
+  });
+
+  it('packs rows for the webview and decodes them back, NULL apart from empty text and the text NULL', () => {
+    const rows: CellRows = [
+      ['1', null, ''],
+      ['NULL', 'line one\nline two\r\n', 'say "hi", \\ \u2028 ✓ \ud83d\ude00'],
+      ['3', '', null],
+      ['4', ' ', 'x'],
+      ['5', 'e', 'f'],
+    ];
+    for (const chunkRows of [1, 2, 256]) {
+      const packed = packRows(rows, chunkRows);
+      assert.equal(packed.count, 5);
+      const reader = new PackedRowReader(packed, 3);
+      assert.equal(reader.length, 5);
+      // Rows in any order, one chunk at a time, then all at once.
+      for (const i of [4, 0, 3, 1, 2]) assert.deepEqual(reader.row(i), rows[i], `row ${i} with ${chunkRows} rows per chunk`);
+      assert.deepEqual(reader.all(), rows);
+      assert.deepEqual(new PackedRowReader(packed, 3).all(), rows);
+    }
+    assert.equal(new PackedRowReader(packRows([]), 3).length, 0);
+    assert.deepEqual(new PackedRowReader(packRows([]), 3).all(), []);
+
+    // The message posted to the webview carries packed rows; the panel reads back the same rows.
+    const wire = packForWebview(okResponse<'run'>(4, ranTodos()));
+    assert.ok(wire.type === 'response' && wire.ok);
+    const sent = wire.result as RunResponse<PackedRows>;
+    assert.ok(sent.kind === 'ran' && sent.owner.kind === 'rows' && typeof sent.owner.result.rows.text === 'string');
+    const read = readResult('run', wire.result);
+    ok(read);
+    const value = (read as { value: RunResponse<PackedRowReader> }).value;
+    assert.ok(value.kind === 'ran' && value.owner.kind === 'rows' && value.user.kind === 'rows');
+    assert.deepEqual(value.owner.result.rows.all(), ownerTodos().rows);
+    assert.deepEqual(value.user.result.rows.row(1), aliceTodos().rows[1]);
+    // Other messages pass unchanged; other answers are read as before.
+    const notify = { type: 'notify', level: 'info', message: 'x' } as const;
+    assert.equal(packForWebview(notify), notify);
+    ok(readResult('copy', { copied: true }));
+    ok(readResult('run', { kind: 'confirm-write', confirmationId: 'c', command: 'DELETE', message: 'sure?' }));
+  });
+
+  it('rejects malformed packed rows: the envelope on arrival, each row as it is decoded', () => {
+    const wireRun = (change: (owner: Record<string, unknown>) => void, extra: Record<string, unknown> = {}) => {
+      const wire = packForWebview(okResponse<'run'>(4, ranTodos())) as { result: { owner: { result: { rows: Record<string, unknown> } } } };
+      change(wire.result.owner.result.rows);
+      return { ...wire.result, ...extra };
+    };
+    rejects(readResult('run', wireRun(() => undefined, { hiddenOwnerRows: [6] })), /hiddenOwnerRows has 6, outside the owner's 6 rows/);
+    rejects(readResult('run', wireRun((r) => (r.encoding = 'csv'))), /owner\.result\.rows\.encoding must be one of json-chunks/);
+    rejects(readResult('run', wireRun((r) => (r.count = -1))), /rows\.count must be a whole number/);
+    rejects(readResult('run', wireRun((r) => (r.chunkRows = 0))), /rows\.chunkRows must be at least 1/);
+    rejects(readResult('run', wireRun((r) => (r.text = 5))), /rows\.text must be a string/);
+    rejects(readResult('run', wireRun((r) => (r.chunkRows = 1))), /owner\.result\.rows has fewer chunks than its 6 rows need/);
+    rejects(readResult('run', wireRun((r) => (r.text = `${r.text as string}\n[]`))), /has more chunks than its 6 rows need/);
+    rejects(readResult('run', { ...ranTodos() }), /run result\.user\.result\.rows must be an object/);
+
+    const bad = (rows: unknown[], width = 2): PackedRowReader => new PackedRowReader({ encoding: 'json-chunks', count: rows.length, chunkRows: 2, text: JSON.stringify(rows.slice(0, 2)) + (rows.length > 2 ? `\n${JSON.stringify(rows.slice(2))}` : '') }, width);
+    const reader = bad([['a', 'b'], ['c', 'd'], ['e']]);
+    assert.deepEqual(reader.row(1), ['c', 'd'], 'a good chunk decodes even when another is bad');
+    assert.throws(() => reader.row(2), (e: Error) => e instanceof PackedRowsError && /rows\[2\] has 1 values for 2 fields/.test(e.message));
+    assert.throws(() => reader.all(), /rows\[2\] has 1 values for 2 fields/);
+    assert.throws(() => bad([['a', 1]]).row(0), /rows\[0\]\[1\] must be a string or null/);
+    assert.throws(() => bad([['a', 'b'], 'row']).all(), /rows\[1\] must be an array/);
+    assert.throws(() => new PackedRowReader({ encoding: 'json-chunks', count: 2, chunkRows: 2, text: '[["a","b"]]' }, 2).row(0), /does not hold rows 0 to 1/);
+    assert.throws(() => new PackedRowReader({ encoding: 'json-chunks', count: 1, chunkRows: 2, text: '[["a",' }, 2).row(0), /not valid JSON/);
+    assert.throws(() => new PackedRowReader(packRows([['a', 'b']]), 2).row(1), /does not exist/);
   });
 
   it('masks passwords in connection strings for display', () => {

@@ -3,7 +3,7 @@
 // methods, because tsx adds a `__name` helper to those that does not exist in the page.
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { InitState, RunResponse } from '../../src/core/runAsUserProtocol';
+import { okResponse, packForWebview, packRows, type InitState, type RunResponse } from '../../src/core/runAsUserProtocol';
 import { buildWebview, FakeHost, HostError, launchChromium, screenshotPath, startPanelServer, type PanelServer } from './harness';
 import { ALICE, aliceTodos, initState, inspection, OID, ownerTodos, PASTED_TOKEN, ranTodos, resultSet, todoRows } from './data';
 
@@ -303,26 +303,27 @@ describe('Run as User panel (Chromium)', function () {
     const since = o.host.mark();
     await o.page.click('#run');
     const run = await o.host.next('run', since);
-    // Playwright takes seconds to copy 100k rows into the page, so the answer is built in the page and
-    // posted there, exactly as the host's message would arrive.
+    // Rows go packed, as panel.ts posts them (packForWebview): one string per side, quick to hand to the
+    // page, where the answer is posted exactly as the host's message would arrive.
+    const n = 100_000;
+    const rows: string[][] = [];
+    const hidden: number[] = [];
+    for (let i = 0; i < n; i++) {
+      rows.push([String(i + 1), `row ${i + 1}`]);
+      if (i % 2 === 1) hidden.push(i);
+    }
     await o.page.evaluate(
-      ({ id, n }) => {
+      ({ id, userRows, ownerRows, hidden }) => {
         const fields = [
           { name: 'id', dataTypeID: 23 },
           { name: 'label', dataTypeID: 25 },
         ];
-        const rows: string[][] = [];
-        const hidden: number[] = [];
-        for (let i = 0; i < n; i++) {
-          rows.push([String(i + 1), `row ${i + 1}`]);
-          if (i % 2 === 1) hidden.push(i);
-        }
-        const user = { fields, rows: rows.filter((_, i) => i % 2 === 0), rowCount: n / 2, command: 'SELECT', durationMs: 3.2 };
-        const owner = { fields, rows, rowCount: n, command: 'SELECT', durationMs: 3.2, keyColumns: [0] };
+        const user = { fields, rows: userRows, rowCount: userRows.count, command: 'SELECT', durationMs: 3.2 };
+        const owner = { fields, rows: ownerRows, rowCount: ownerRows.count, command: 'SELECT', durationMs: 3.2, keyColumns: [0] };
         const result = { kind: 'ran', path: 'playground', pathLabel: 'Playground', identityLabel: 'alice', user: { kind: 'rows', result: user }, owner: { kind: 'rows', result: owner }, hiddenOwnerRows: hidden, hiddenMatchedBy: 'primary-key', notes: [] };
         window.postMessage({ type: 'response', id, ok: true, result }, '*');
       },
-      { id: run.id, n: 100_000 },
+      { id: run.id, userRows: packRows(rows.filter((_, i) => i % 2 === 0)), ownerRows: packRows(rows), hidden },
     );
     await o.page.waitForFunction(() => !document.body.classList.contains('is-running'));
     assert.equal(await text(o.page, '#owner-stats'), '100,000 rows · 3 ms');
@@ -362,16 +363,17 @@ describe('Run as User panel (Chromium)', function () {
     const since = o.host.mark();
     await o.page.click('#run');
     const run = await o.host.next('run', since);
+    const n = 500_000;
+    const rows: string[][] = [];
+    for (let i = 0; i < n; i++) rows.push([String(i + 1)]);
     await o.page.evaluate(
-      ({ id, n }) => {
+      ({ id, packed }) => {
         const fields = [{ name: 'id', dataTypeID: 23 }];
-        const rows: string[][] = [];
-        for (let i = 0; i < n; i++) rows.push([String(i + 1)]);
-        const side = { fields, rows, rowCount: n, command: 'SELECT', durationMs: 1 };
+        const side = { fields, rows: packed, rowCount: packed.count, command: 'SELECT', durationMs: 1 };
         const result = { kind: 'ran', path: 'playground', pathLabel: 'Playground', identityLabel: 'alice', user: { kind: 'rows', result: side }, owner: { kind: 'rows', result: side }, hiddenOwnerRows: [], notes: [] };
         window.postMessage({ type: 'response', id, ok: true, result }, '*');
       },
-      { id: run.id, n: 500_000 },
+      { id: run.id, packed: packRows(rows) },
     );
     await o.page.waitForFunction(() => !document.body.classList.contains('is-running'));
     const height = await o.page.$eval('.pane-user .grid-body', (b) => b.getBoundingClientRect().height);
@@ -477,6 +479,8 @@ describe('Run as User panel (Chromium)', function () {
     ]);
     assert.equal(claims[3][0], 'exp');
     assert.match(claims[3][2]!, / UTC$/);
+    // The countdown is written by its first tick, which may follow the claims table by a frame.
+    await o.page.waitForFunction(() => (document.querySelector('#token-expiry')?.textContent ?? '') !== '');
     assert.match(await text(o.page, '#token-expiry'), /^Expires in (59|60) min/);
     assert.match(await text(o.page, '.verification'), /^Verified: Signature checked/);
     assert.equal(await o.page.getAttribute('.warning', 'data-code'), 'aud-mismatch');
@@ -674,6 +678,22 @@ describe('Run as User panel (Chromium)', function () {
     await o.host.send({ type: 'connectionChanged', connectionLabel: 'playground (embedded)', paths: [{ path: 'playground', label: 'Playground', available: true }], selectedPath: 'playground' });
     await o.page.waitForFunction(() => document.querySelector('#connection-label')?.textContent === 'playground (embedded)');
     assert.equal(await o.page.locator('#path-select option').count(), 1);
+    assertClean(o);
+  });
+
+  it('reports packed rows it cannot read in words, and shows a good answer after', async () => {
+    const o = await openPanel();
+    let since = o.host.mark();
+    await o.page.click('#run');
+    const run = await o.host.next('run', since);
+    const wire = packForWebview(okResponse<'run'>(run.id, ranTodos())) as { result: { owner: { result: { rows: { text: string } } } } };
+    // The owner's second row has one value for five fields.
+    wire.result.owner.result.rows.text = wire.result.owner.result.rows.text.replace('["2","user_2bob","Walk the dog","t","2026-01-05 09:10:00"]', '["2"]');
+    await o.host.sendWire(wire);
+    await o.page.waitForSelector('[role=alert] .status-error:has-text("The extension sent rows the panel cannot read")');
+    assert.match(await text(o.page, '[role=alert] .status-error'), /owner\.result\.rows\[1\] has 1 values for 5 fields/);
+    await runWith(o, ranTodos());
+    assert.deepEqual(column(await gridRows(o.page, 'owner'), 0), ['1', '2', '3', '10', '4', '5']);
     assertClean(o);
   });
 

@@ -3,7 +3,7 @@
 // first use, so activation stays light.
 import * as vscode from 'vscode';
 import { makeNonce, renderWebviewHtml } from '../../core/webviewHtml';
-import type { HostToWebview, ResponseMessage, WebviewRequest } from '../../core/runAsUserProtocol';
+import { packForWebview, type HostToWebview, type ResponseMessage, type WebviewRequest } from '../../core/runAsUserProtocol';
 import type { ActiveConnection, ConnectionService } from '../connections/types';
 import { SqlHistory } from './history';
 import { RunAsUserHost, UserFacingError, type ExportTarget, type RunEngine } from './host';
@@ -156,7 +156,8 @@ export class RunAsUserPanel implements vscode.Disposable {
     if (this.disposed) return;
     for (const observer of [...this.observers]) observer(message);
     // A hidden webview without retained context drops messages; it gets the state again with `init`.
-    void this.webviewPanel.webview.postMessage(message).then(undefined, () => undefined);
+    // Rows go packed (one string per result): cheap to serialize and post however many there are.
+    void this.webviewPanel.webview.postMessage(packForWebview(message)).then(undefined, () => undefined);
   }
 
   private async saveExport(target: ExportTarget): Promise<{ saved: boolean; location?: string }> {

@@ -1,5 +1,5 @@
 // CSV and JSON text of the rows on screen (after filter and sort), built in the webview; the host saves it.
-import type { ResultSet } from '../../core/runAsUserProtocol';
+import type { PackedRowReader, ResultSetOf } from '../../core/runAsUserProtocol';
 import { columnKind } from './columnTypes';
 
 /** RFC 4180 field. SQL NULL is an empty unquoted field and the empty string is `""`, as Postgres' own
@@ -15,9 +15,10 @@ export function csvLine(values: (string | null)[]): string {
 }
 
 /** Header line of column names, then one line per row, CRLF-separated (RFC 4180). */
-export function toCsv(result: ResultSet, order: ArrayLike<number>): string {
+export function toCsv(result: ResultSetOf<PackedRowReader>, order: ArrayLike<number>): string {
   const lines: string[] = [csvLine(result.fields.map((f) => f.name))];
-  for (let i = 0; i < order.length; i++) lines.push(csvLine(result.rows[order[i]]));
+  const rows = result.rows.all();
+  for (let i = 0; i < order.length; i++) lines.push(csvLine(rows[order[i]]));
   return lines.join('\r\n') + '\r\n';
 }
 
@@ -62,12 +63,13 @@ export function jsonValue(kind: ReturnType<typeof columnKind>, typeId: number, v
 }
 
 /** An array of objects keyed by column name, pretty-printed. */
-export function toJson(result: ResultSet, order: ArrayLike<number>): string {
+export function toJson(result: ResultSetOf<PackedRowReader>, order: ArrayLike<number>): string {
   const keys = uniqueKeys(result.fields.map((f) => f.name));
   const kinds = result.fields.map(columnKind);
   const out: Record<string, unknown>[] = [];
+  const rows = result.rows.all();
   for (let i = 0; i < order.length; i++) {
-    const row = result.rows[order[i]];
+    const row = rows[order[i]];
     // No prototype: a column named "__proto__" must become a plain key, not replace the prototype.
     const obj: Record<string, unknown> = Object.create(null);
     for (let c = 0; c < keys.length; c++) obj[keys[c]] = jsonValue(kinds[c], result.fields[c].dataTypeID, row[c]);

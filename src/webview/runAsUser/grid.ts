@@ -1,7 +1,8 @@
 // A virtualized result grid: fixed row height, only the rows in view (plus a few) exist in the DOM, and
 // those few elements are reused while scrolling. Sorting and filtering work on an index array, never
-// on copies of the rows. Values enter the DOM only through textContent and properties.
-import type { ResultSet } from '../../core/runAsUserProtocol';
+// on copies of the rows. Rows arrive packed: the grid decodes only the rows it shows, and sort and filter
+// decode them all on first use. Values enter the DOM only through textContent and properties.
+import type { PackedRowReader, ResultSetOf } from '../../core/runAsUserProtocol';
 import { columnKind, comparatorFor, displayText, typeLabel, type ColumnKind, type Comparator } from './columnTypes';
 import { csvLine } from './exporters';
 import { el, icon, uniqueId } from './dom';
@@ -45,7 +46,7 @@ export class VirtualGrid {
   private readonly canvas: HTMLDivElement;
   private readonly headerRow: HTMLDivElement;
   private readonly body: HTMLDivElement;
-  private result: ResultSet | undefined;
+  private result: ResultSetOf<PackedRowReader> | undefined;
   private hidden: Uint8Array | undefined;
   private kinds: ColumnKind[] = [];
   private comparators: Comparator[] = [];
@@ -71,7 +72,7 @@ export class VirtualGrid {
     new ResizeObserver(() => this.scheduleRender()).observe(this.element);
   }
 
-  setData(result: ResultSet, hidden?: Uint8Array): void {
+  setData(result: ResultSetOf<PackedRowReader>, hidden?: Uint8Array): void {
     this.result = result;
     this.hidden = hidden && hidden.length === result.rows.length ? hidden : undefined;
     this.kinds = result.fields.map(columnKind);
@@ -111,7 +112,7 @@ export class VirtualGrid {
     return this.order;
   }
 
-  get data(): ResultSet | undefined {
+  get data(): ResultSetOf<PackedRowReader> | undefined {
     return this.result;
   }
 
@@ -125,7 +126,7 @@ export class VirtualGrid {
 
   copyActive(what: 'cell' | 'row'): void {
     if (!this.result || !this.active || this.active.pos >= this.order.length) return;
-    const row = this.result.rows[this.order[this.active.pos]];
+    const row = this.result.rows.row(this.order[this.active.pos]);
     // NULL copies as nothing for a cell; a row copies as a CSV line, where NULL and '' stay distinct.
     this.options.onCopy(what, what === 'cell' ? (row[this.active.col] ?? '') : csvLine(row));
   }
@@ -207,7 +208,7 @@ export class VirtualGrid {
       // The header shows the name, the type and a sort arrow (and a key icon) on one line.
       let chars = field.name.length + typeLabel(field).length + (result.keyColumns?.includes(c) ? 7 : 5);
       for (let r = 0; r < sample; r++) {
-        const v = result.rows[r][c];
+        const v = result.rows.row(r)[c];
         const len = v === null ? 4 : displayText(this.kinds[c], v).length;
         if (len > chars) chars = len;
       }
@@ -249,9 +250,10 @@ export class VirtualGrid {
       for (let i = 0; i < n; i++) order[i] = i;
     } else {
       const kept: number[] = [];
+      const rows = needle ? result.rows.all() : undefined;
       for (let i = 0; i < n; i++) {
         if (hidden && !hidden[i]) continue;
-        if (needle && !this.rowMatches(result.rows[i], needle)) continue;
+        if (rows && !this.rowMatches(rows[i], needle)) continue;
         kept.push(i);
       }
       order = Uint32Array.from(kept);
@@ -276,7 +278,7 @@ export class VirtualGrid {
 
   /** Postgres order: NULLs last ascending, first descending; ties keep the original order. */
   private sorted(order: Uint32Array<ArrayBufferLike>, col: number, dir: SortDirection): Uint32Array {
-    const rows = this.result!.rows;
+    const rows = this.result!.rows.all();
     const compare = this.comparators[col];
     const sign = dir === 'ascending' ? 1 : -1;
     const indices = Array.from(order);
@@ -364,7 +366,7 @@ export class VirtualGrid {
 
   private fillRow(p: PooledRow, pos: number): void {
     const rowIndex = this.order[pos];
-    const values = this.result!.rows[rowIndex];
+    const values = this.result!.rows.row(rowIndex);
     const isHidden = this.hidden !== undefined && this.hidden[rowIndex] === 1;
     p.pos = pos;
     p.row.hidden = false;

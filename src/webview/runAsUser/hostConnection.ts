@@ -1,12 +1,12 @@
 // The webview's end of the protocol: numbered requests with promised answers, validated events.
 import {
+  readResult,
   validateHostMessage,
-  validateResult,
   type FixAction,
   type HostEvent,
+  type ReceivedResultOf,
   type RequestOf,
   type RequestType,
-  type ResultOf,
   type WebviewToHost,
 } from '../../core/runAsUserProtocol';
 
@@ -54,16 +54,16 @@ export class HostConnection {
   }
 
   /** Sends a request; `id` lets the caller refer to it (e.g. to cancel a run). */
-  send<T extends RequestType>(type: T, payload: Payload<T>): { id: number; result: Promise<ResultOf<T>> } {
+  send<T extends RequestType>(type: T, payload: Payload<T>): { id: number; result: Promise<ReceivedResultOf<T>> } {
     const id = this.nextId++;
-    const result = new Promise<ResultOf<T>>((resolve, reject) => {
+    const result = new Promise<ReceivedResultOf<T>>((resolve, reject) => {
       this.pending.set(id, { type, resolve: resolve as (v: unknown) => void, reject });
     });
     this.post({ ...payload, type, id } as unknown as WebviewToHost);
     return { id, result };
   }
 
-  request<T extends RequestType>(type: T, payload: Payload<T>): Promise<ResultOf<T>> {
+  request<T extends RequestType>(type: T, payload: Payload<T>): Promise<ReceivedResultOf<T>> {
     return this.send(type, payload).result;
   }
 
@@ -92,7 +92,8 @@ export class HostConnection {
       pending.reject(new HostRequestError(msg.error.message, msg.error.action));
       return;
     }
-    const result = validateResult(pending.type, msg.result);
+    // A run's rows arrive packed; readResult checks them and hands out readers that decode on demand.
+    const result = readResult(pending.type, msg.result);
     if (result.ok) pending.resolve(result.value);
     else pending.reject(new HostRequestError(`The extension sent an answer the panel cannot read (${result.error}). Reload the panel; if it persists, report it.`));
   }

@@ -2,7 +2,7 @@
 // with the rows RLS hid marked. Speaks only the typed protocol in core/runAsUserProtocol.ts.
 import './main.css';
 import { markHiddenRows } from '../../core/resultDiff';
-import type { FixAction, HostEvent, InitState, PathOption, RunPath, RunResponse, RunResult, TokenSource } from '../../core/runAsUserProtocol';
+import { PackedRowsError, type FixAction, type HostEvent, type InitState, type PackedRowReader, type PathOption, type RunPath, type RunResponse, type RunResult, type TokenSource } from '../../core/runAsUserProtocol';
 import { button, el, icon, plural } from './dom';
 import { HostConnection, type VsCodeApi } from './hostConnection';
 import { ResultPane, type Banner } from './resultPane';
@@ -17,6 +17,8 @@ interface PanelState {
 }
 
 const isMac = /Mac|iPhone|iPad/.test(navigator.platform);
+
+const unreadableRows = (e: PackedRowsError) => `The extension sent rows the panel cannot read (${e.message}). Run the statement again; if it persists, report it.`;
 
 class RunAsUserPanel {
   private readonly host: HostConnection;
@@ -45,6 +47,11 @@ class RunAsUserPanel {
     this.status = new StatusLine((action) => void this.runFix(action));
     this.host = new HostConnection(api, (message) => this.status.report('warning', message));
     this.host.onEvent((e) => this.onEvent(e));
+    // Rows are decoded as they are shown, sorted, filtered or exported: a row the host packed wrongly
+    // surfaces then, wherever that happens, and is reported here once in words.
+    window.addEventListener('error', (e) => {
+      if (e.error instanceof PackedRowsError) this.status.report('error', unreadableRows(e.error));
+    });
     const report = this.status.report;
 
     this.pathSelect = el('select', { id: 'path-select', 'aria-describedby': 'path-info' });
@@ -236,7 +243,7 @@ class RunAsUserPanel {
     } catch (e) {
       this.userPane.showMessage('The run did not complete.', 'error');
       this.ownerPane.showMessage('The run did not complete.', 'error');
-      this.status.report('error', errorText(e), actionOf(e));
+      this.status.report('error', e instanceof PackedRowsError ? unreadableRows(e) : errorText(e), actionOf(e));
     } finally {
       this.runningId = undefined;
       this.setRunning(false, token);
@@ -267,7 +274,7 @@ class RunAsUserPanel {
     }
   }
 
-  private showResponse(response: RunResponse): void {
+  private showResponse(response: RunResponse<PackedRowReader>): void {
     if (response.kind === 'confirm-write') {
       this.userPane.showMessage('Waiting for your confirmation: nothing has run yet.', 'question');
       this.ownerPane.showMessage('Nothing has run yet.', 'question');
@@ -277,7 +284,7 @@ class RunAsUserPanel {
     this.showResult(response);
   }
 
-  private showResult(result: RunResult): void {
+  private showResult(result: RunResult<PackedRowReader>): void {
     this.userPane.setTitle(`As ${result.identityLabel}`);
     const user = result.user;
     const owner = result.owner;
@@ -290,7 +297,8 @@ class RunAsUserPanel {
         for (const i of result.hiddenOwnerRows) hidden[i] = 1;
         hiddenCount = result.hiddenOwnerRows.length;
       } else if (!owner.caption) {
-        ({ hidden, hiddenCount, matchedBy } = markHiddenRows(owner.result, user.result));
+        // Without the host's answer, compare here: this needs every row of both sides decoded.
+        ({ hidden, hiddenCount, matchedBy } = markHiddenRows({ ...owner.result, rows: owner.result.rows.all() }, { ...user.result, rows: user.result.rows.all() }));
       }
     }
 
@@ -316,7 +324,7 @@ class RunAsUserPanel {
   }
 
   /** "RLS hid N rows" when the user sees nothing the owner sees; never a bare "no rows". */
-  private userBanner(result: RunResult, hiddenCount: number, matchedBy: RunResult['hiddenMatchedBy']): Banner | undefined {
+  private userBanner(result: RunResult<PackedRowReader>, hiddenCount: number, matchedBy: RunResult['hiddenMatchedBy']): Banner | undefined {
     const { user, owner } = result;
     if (user.kind !== 'rows' || user.result.fields.length === 0) return undefined;
     const userRows = user.result.rows.length;

@@ -1,6 +1,6 @@
 // One side of the comparison: title, counts and timing, filter, copy and export, then the grid, an
 // explained error, or a message.
-import type { ExplainedError, FixAction, GridSide, ResultSet } from '../../core/runAsUserProtocol';
+import type { ExplainedError, FixAction, GridSide, PackedRowReader, ResultSetOf } from '../../core/runAsUserProtocol';
 import { button, el, formatDuration, icon, plural } from './dom';
 import { toCsv, toJson } from './exporters';
 import { VirtualGrid } from './grid';
@@ -99,7 +99,7 @@ export class ResultPane {
     this.titleEl.textContent = title;
   }
 
-  showRows(result: ResultSet, hidden?: Uint8Array, hiddenCount = 0): void {
+  showRows(result: ResultSetOf<PackedRowReader>, hidden?: Uint8Array, hiddenCount = 0): void {
     this.durationMs = result.durationMs;
     this.hiddenCount = hidden ? hiddenCount : 0;
     if (result.fields.length === 0) {
@@ -197,7 +197,7 @@ export class ResultPane {
   }
 }
 
-function describeCommand(result: ResultSet): string {
+function describeCommand(result: ResultSetOf<unknown>): string {
   if (result.rowCount === null) return 'done.';
   return `${plural(result.rowCount, 'row')} affected.`;
 }
