@@ -4,57 +4,27 @@
  * server (node-postgres); the three formats, exit codes, and one-line errors.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { neon, neonConfig } from '@neondatabase/serverless';
 import pg from 'pg';
 import { startManagedPostgres, type ManagedPostgres } from '../../src/playground/managedPostgres';
 import { freePort } from '../../src/playground/net';
+import { ensureCliBuilt, repoRoot, runCli, serveCli, stopCli } from '../support/cli';
 
-const root = resolve(__dirname, '../..');
-const cli = join(root, 'dist/cli.js');
-
-/** Builds dist/ when it is missing or older than the sources `naw lint` is made of. */
-function ensureBuilt(): void {
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
-  const sources = Math.max(newest(join(root, 'src/core')), newest(join(root, 'src/playground')));
-  if (!existsSync(cli) || statSync(cli).mtimeMs < sources) {
-    const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, encoding: 'utf8' });
-    assert.equal(r.status, 0, `node esbuild.mjs failed: ${r.stdout}${r.stderr}`);
-  }
-}
-
-function lint(args: string[], cwd = root) {
-  const r = spawnSync(process.execPath, [cli, 'lint', ...args], { encoding: 'utf8', timeout: 60_000, cwd });
+const root = repoRoot;
+const lint = (args: string[], cwd = root) => {
+  const r = runCli(['lint', ...args], cwd);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function serve(args: string[]): Promise<{ child: ChildProcess; urls: { ownerUrl: string; fetchEndpoint: string } }> {
-  const child = spawn(process.execPath, [cli, 'serve', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  return new Promise((resolveServe, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolveServe({ child, urls: JSON.parse(out.slice(0, nl)) });
-    });
-    child.on('exit', (code) => reject(new Error(`naw serve exited ${code}: ${err}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((done) => {
-    child.removeAllListeners('exit');
-    if (child.exitCode !== null) return done();
-    child.on('exit', () => done());
-    child.kill('SIGTERM');
-  });
-}
+};
+const serve = async (args: string[]) => {
+  const { child, firstLine } = await serveCli([...args, '--json']);
+  return { child, urls: JSON.parse(firstLine) as { ownerUrl: string; fetchEndpoint: string } };
+};
+const stop = async (child: ChildProcess) => void (await stopCli(child));
+const ensureBuilt = ensureCliBuilt;
 
 // Three findings of three levels: notes (RLS off, granted: error), a per-row auth.user_id() (warning),
 // the user column without a default (info).
