@@ -26,6 +26,8 @@ const common = {
 const nodeEntries = [
   { in: 'src/extension/extension.ts', out: 'extension', external: ['vscode'] },
   { in: 'src/playground/cli.ts', out: 'cli', banner: '#!/usr/bin/env node' },
+  // The embedded database's worker thread, started by the extension, the CLI and the bench.
+  { in: 'src/playground/backends/pgliteWorker.ts', out: 'pgliteWorker' },
   { in: 'bench/index.ts', out: 'bench' },
 ].filter((e) => existsSync(e.in));
 

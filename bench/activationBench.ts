@@ -1,11 +1,12 @@
 /**
- * Issue 5's figure: how long the extension takes to activate in a real VS Code extension host (code-server
+ * Activation cost: how long the extension takes to activate in a real VS Code extension host (code-server
  * 1.139, the same one the extension-host tests use), against a trivial built-in extension activated the same
  * way in the same host. Each sample is a fresh workbench window (so a fresh extension host) opened with the
  * smoke-test driver on a copy of demo/todos: a small probe, run as the window's extensionTestsPath, waits for
  * the host to settle, then times `await vscode.extensions.getExtension(id).activate()` with performance.now()
  * for both extensions (the order alternating between windows) and reports through codeAutomationLog.
  */
+import type { Browser } from 'playwright-core';
 import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -61,7 +62,7 @@ type Sample = Record<string, { ms?: number; error?: string }>;
 interface UiModule {
   demoFolder: string;
   tempFolder(prefix: string, options?: { copyOf?: string }): { dir: string; remove(): void };
-  launchBrowser(): Promise<import('playwright-core').Browser>;
+  launchBrowser(): Promise<Browser>;
   workbenchUrl(codeServer: CodeServer, options: { folder?: string; extensionDevelopmentPath?: string; extensionTestsPath?: string }): string;
 }
 interface CodeServer {
@@ -82,7 +83,7 @@ async function importRepoModule<T>(repoRoot: string, path: string): Promise<T> {
 }
 
 /** Opens one fresh window that runs the probe; resolves with what the probe measured. */
-async function measureWindow(ui: UiModule, browser: import('playwright-core').Browser, codeServer: CodeServer, options: { folder: string; repoRoot: string; probePath: string }): Promise<Sample> {
+async function measureWindow(ui: UiModule, browser: Browser, codeServer: CodeServer, options: { folder: string; repoRoot: string; probePath: string }): Promise<Sample> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -119,7 +120,7 @@ export async function run(): Promise<BenchResult[]> {
   writeFileSync(probePath, PROBE_SOURCE);
   const workspace = ui.tempFolder('naw-activation-bench-', { copyOf: ui.demoFolder });
   let codeServer: CodeServer | undefined;
-  let browser: import('playwright-core').Browser | undefined;
+  let browser: Browser | undefined;
   try {
     codeServer = await startCodeServer({ folder: workspace.dir, smokeTestDriver: true });
     browser = await ui.launchBrowser();

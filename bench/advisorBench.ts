@@ -1,5 +1,5 @@
 /**
- * Issue 6's figure: the whole RLS Advisor lint (its catalog queries and every rule) on a generated schema
+ * RLS Advisor cost: the whole RLS Advisor lint (its catalog queries and every rule) on a generated schema
  * of 500 tables and 2,000 policies, against a plain `select` of the same catalog rows (tables, policies,
  * indexes) through the same playground endpoint and driver, as a ratio measured in one run.
  */
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { introspectAdvisorCatalog, lintDatabase, lintSnapshot } from '../src/core/advisor';
 import { introspectDatabase, type Queryable } from '../src/core/introspect';
-import { loadSqlParser } from '../src/core/sqlClassify';
+import { loadSqlParser } from '../src/core/sql/parser';
 import { startPlayground } from '../src/playground/playground';
 import { median, time, type BenchResult } from './types';
 

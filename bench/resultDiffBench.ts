@@ -1,6 +1,6 @@
 // markHiddenRows on million-row results, against a plain pass that reads every cell once.
 import { markHiddenRows } from '../src/core/resultDiff';
-import type { ResultSet } from '../src/core/runAsUserProtocol';
+import type { ResultSet } from '../src/core/runAsUserProtocol/messages';
 
 export interface BenchResult {
   name: string;

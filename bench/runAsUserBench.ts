@@ -1,5 +1,5 @@
 /**
- * Issue 4's figure: a whole run-as-user (the user side, the owner's side, the catalog look-ups and the
+ * Run-as-user overhead: a whole run-as-user (the user side, the owner's side, the catalog look-ups and the
  * hidden-row diff) against the raw query the app itself would send (the same SQL, the same token, the same
  * endpoint), on the playground. Both are measured interleaved in one run, so the ratio is what counts.
  */
@@ -7,8 +7,9 @@ import { neon } from '@neondatabase/serverless';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunAsUserEngine, routeConnectionToEndpoint, type RunAsUserRequest } from '../src/core/runAsUser';
-import { loadSqlParser } from '../src/core/sqlClassify';
+import { routeConnectionToEndpoint } from '../src/core/connections';
+import { RunAsUserEngine, type RunAsUserRequest } from '../src/core/runAsUser';
+import { loadSqlParser } from '../src/core/sql/parser';
 import { startPlayground } from '../src/playground/playground';
 import { median, type BenchResult } from './types';
 

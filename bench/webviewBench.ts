@@ -5,7 +5,8 @@
 // Rows travel packed, as panel.ts posts them (packForWebview): the packing itself runs in the extension
 // host, so it is timed there (in Node, with the real encoder) and added for the "incl. host packing" line.
 import type { Page } from 'playwright-core';
-import { packRows, type CellRows, type InitState, type PackedRows } from '../src/core/runAsUserProtocol';
+import type { CellRows, InitState } from '../src/core/runAsUserProtocol/messages';
+import { packRows, type PackedRows } from '../src/core/runAsUserProtocol/packedRows';
 import { buildWebview, FakeHost, launchChromium, startPanelServer } from '../test/browser/harness';
 
 export interface BenchResult {

@@ -69,6 +69,7 @@ const suites = [
 ensureDebianPackages();
 run(process.execPath, ['esbuild.mjs']);
 run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']);
+run(process.execPath, ['node_modules/eslint/bin/eslint.js', '.']);
 
 const results = [];
 for (const s of suites) results.push(await runSuite(s.name, s.cmd, s.args));

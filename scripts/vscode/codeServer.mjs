@@ -7,6 +7,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../../test/support/waitFor.mjs';
 import { ensureVSCodeInstall } from './install.mjs';
 
 export const host = '127.0.0.1';
@@ -199,19 +200,23 @@ export async function startCodeServer({ folder, smokeTestDriver = false, extensi
     removeDir(paths.dir);
   };
 
-  const deadline = Date.now() + startTimeoutMs;
   let exitCode;
   exited.then((c) => (exitCode = c));
-  while (!(await canConnect(port))) {
-    if (exitCode !== undefined) {
-      await stop();
-      throw new Error(`code-server exited (code ${exitCode}) before listening:\n${output.trim().split('\n').slice(-20).join('\n')}`);
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`code-server did not listen on ${host}:${port} within ${startTimeoutMs / 1000} s:\n${output.trim().split('\n').slice(-20).join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  const outputTail = () => output.trim().split('\n').slice(-20).join('\n');
+  let started;
+  try {
+    started = await waitFor(async () => (exitCode !== undefined ? 'exited' : (await canConnect(port)) && 'listening'), {
+      timeout: startTimeoutMs,
+      interval: 100,
+      message: `code-server to listen on ${host}:${port}`,
+    });
+  } catch {
+    await stop();
+    throw new Error(`code-server did not listen on ${host}:${port} within ${startTimeoutMs / 1000} s:\n${outputTail()}`);
+  }
+  if (started === 'exited') {
+    await stop();
+    throw new Error(`code-server exited (code ${exitCode}) before listening:\n${outputTail()}`);
   }
   return { url: `http://${host}:${port}/`, port, pid: child.pid, paths, output: () => output, exited, stop };
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Installs the VS Code the extension-host tests run in: code-server (VS Code with a real Node
 // extension host) on Node 24, both from the npm registry, pinned, into the git-ignored
-// `.cache/vscode/`. VS Code desktop and Electron cannot be downloaded here (Microsoft/GitHub),
-// see /work/shared/notes/vscode-testing.md. A stamp file makes a second run a no-op.
+// `.cache/vscode/`. VS Code desktop and Electron come from Microsoft's servers and GitHub, which the
+// test machines and CI cannot reach; code-server needs Node 24 (under Node 20 it fails at the first
+// browser connection), so it cannot be a plain devDependency. A stamp file makes a second run a no-op.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, openSync, closeSync } from 'node:fs';
 import { join, dirname } from 'node:path';

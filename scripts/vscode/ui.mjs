@@ -1,30 +1,27 @@
 // Drives the real VS Code workbench (code-server) in headless Chromium the way a person does:
 // open the workbench, F1 → type a command's title → Enter, read notifications and webview DOM,
 // save screenshots. Used by test/extension/ui/*.ui.mjs (run by scripts/vscode/run-tests.mjs).
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { repoRoot } from './install.mjs';
 import { host, startCodeServer } from './codeServer.mjs';
+import { makeTempDir, removeTempDir } from '../../test/support/cleanup.mjs';
+import { waitFor } from '../../test/support/waitFor.mjs';
 
 export const artifactsDir = join(repoRoot, 'test-artifacts', 'extension');
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const demoFolder = join(repoRoot, 'demo', 'todos');
 
 /**
- * A temp folder removed by `remove()` or, whatever happens, when this process exits.
+ * A temp folder (mode 0700) removed by `remove()` or, whatever happens, when this process ends (also on
+ * Ctrl-C): the tests' own makeTempDir.
  * @returns {{ dir: string, remove: () => void }}
  */
 export function tempFolder(prefix, { copyOf } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = makeTempDir(prefix);
   if (copyOf && existsSync(copyOf)) cpSync(copyOf, dir, { recursive: true });
-  const remove = () => {
-    process.off('exit', remove);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.on('exit', remove);
-  return { dir, remove };
+  return { dir, remove: () => removeTempDir(dir) };
 }
 
 /** Chromium flags: headless on a machine without GPU, sandbox or internet. */
@@ -100,36 +97,38 @@ export async function openWorkbench(browser, codeServer, { folder, extensionDeve
  */
 export async function runCommand(page, title, { timeoutMs = 30_000, keepFocus = false } = {}) {
   const input = page.locator('.quick-input-widget input[type="text"], .quick-input-widget input').first();
-  // The first F1 can arrive before the keybinding service is ready: retry until the palette opens.
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // keepFocus: F1 where the focus is, so an editor keeps its selection (a click would drop it).
-    if (!keepFocus) await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 }, force: true }).catch(() => {});
-    await page.keyboard.press('F1');
-    try {
+  // The first F1 can arrive before the keybinding service is ready: retry until the palette opens.
+  await waitFor(
+    async () => {
+      // keepFocus: F1 where the focus is, so an editor keeps its selection (a click would drop it).
+      if (!keepFocus) await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 }, force: true }).catch(() => {});
+      await page.keyboard.press('F1');
       await input.waitFor({ state: 'visible', timeout: 3000 });
-      break;
-    } catch (e) {
-      if (Date.now() > deadline) throw new Error(`The command palette did not open (F1): ${e.message}`);
-    }
-  }
+      return true;
+    },
+    { timeout: timeoutMs, message: 'the command palette to open (F1)' },
+  );
   const exactTitle = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
   const entry = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactTitle }) }).first();
   // The palette lists the commands known when it is filled: right after the workbench opens the
   // extension's contributions may still be loading, so type the title again until it shows up.
-  for (;;) {
-    await input.fill(`>${title}`);
-    try {
-      await entry.waitFor({ state: 'visible', timeout: 2000 });
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        const shown = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
-        await page.keyboard.press('Escape');
-        throw new Error(`No command titled "${title}" in the command palette. It shows: ${shown.slice(0, 10).join(' | ') || '(nothing)'}`);
-      }
-      await input.fill('>');
-    }
+  let typed = false;
+  try {
+    await waitFor(
+      async () => {
+        if (typed) await input.fill('>');
+        typed = true;
+        await input.fill(`>${title}`);
+        await entry.waitFor({ state: 'visible', timeout: 2000 });
+        return true;
+      },
+      { timeout: Math.max(1, deadline - Date.now()), message: `the command "${title}" in the command palette` },
+    );
+  } catch {
+    const shown = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+    await page.keyboard.press('Escape');
+    throw new Error(`No command titled "${title}" in the command palette. It shows: ${shown.slice(0, 10).join(' | ') || '(nothing)'}`);
   }
   if (await entry.evaluate((row) => row.classList.contains('focused'))) await page.keyboard.press('Enter');
   else await entry.click();
@@ -145,17 +144,22 @@ export async function waitForNotification(page, text, { timeoutMs = 30_000 } = {
   const centerItem = page.locator('.notifications-center .notification-list-item', { hasText: text }).first();
   const center = page.locator('.notifications-center.visible');
   const bell = page.locator('[id="status.notifications"]').first();
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await toast.isVisible()) return (await toast.locator('.notification-list-item-message').first().innerText()).trim();
-    if (!(await center.count()) && (await bell.isVisible())) await bell.click().catch(() => {});
-    if (await centerItem.isVisible()) return (await centerItem.locator('.notification-list-item-message').first().innerText()).trim();
-    if (Date.now() > deadline) {
-      const shown = await page.locator('.notification-list-item-message').allInnerTexts().catch(() => []);
-      throw new Error(`No notification matching ${text} within ${timeoutMs / 1000} s. Shown: ${shown.join(' | ') || '(none)'}`);
-    }
-    await page.waitForTimeout(250);
-  }
+  return waitFor(
+    async () => {
+      if (await toast.isVisible()) return (await toast.locator('.notification-list-item-message').first().innerText()).trim();
+      if (!(await center.count()) && (await bell.isVisible())) await bell.click().catch(() => {});
+      if (await centerItem.isVisible()) return (await centerItem.locator('.notification-list-item-message').first().innerText()).trim();
+      return undefined;
+    },
+    {
+      timeout: timeoutMs,
+      interval: 250,
+      message: async () => {
+        const shown = await page.locator('.notification-list-item-message').allInnerTexts().catch(() => []);
+        return `a notification matching ${text}. Shown: ${shown.join(' | ') || '(none)'}`;
+      },
+    },
+  );
 }
 
 /**
@@ -163,17 +167,17 @@ export async function waitForNotification(page, text, { timeoutMs = 30_000 } = {
  * nested iframes (the workbench's host frame, then the `active-frame`), so every frame is searched.
  * @returns {Promise<import('playwright-core').Frame>}
  */
-export async function findWebviewFrame(page, selector, { timeoutMs = 30_000 } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const frame of page.frames()) {
-      if (frame === page.mainFrame()) continue;
-      const found = await frame.$(selector).catch(() => null);
-      if (found) return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`No webview frame contains ${selector} within ${timeoutMs / 1000} s.`);
-    await page.waitForTimeout(200);
-  }
+export function findWebviewFrame(page, selector, { timeoutMs = 30_000 } = {}) {
+  return waitFor(
+    async () => {
+      for (const frame of page.frames()) {
+        if (frame === page.mainFrame()) continue;
+        if (await frame.$(selector).catch(() => null)) return frame;
+      }
+      return undefined;
+    },
+    { timeout: timeoutMs, interval: 200, message: `a webview frame that contains ${selector}` },
+  );
 }
 
 /** Saves a full-page screenshot as test-artifacts/extension/<name>.png and returns its path. */
@@ -267,7 +271,15 @@ export async function acceptQuickPick(page, title, { type, pick } = {}) {
     const label = page.locator('.label-name', { hasText: exactText(pick) });
     await widget.locator('.quick-input-list .monaco-list-row.focused', { has: label }).waitFor({ state: 'visible' });
   } else {
-    await page.waitForTimeout(200); // let the list render its items before Enter
+    // Enter takes what the list shows: wait until it shows its items, and one is highlighted (a list of
+    // checkboxes takes the checked ones instead). An input box has no list.
+    await page.waitForFunction(() => {
+      const shownWidget = document.querySelector('.quick-input-widget');
+      const list = shownWidget?.querySelector('.quick-input-list');
+      if (!list || getComputedStyle(list).display === 'none') return true;
+      if (!list.querySelector('.monaco-list-row')) return false;
+      return shownWidget.classList.contains('show-checkboxes') || !!list.querySelector('.monaco-list-row.focused');
+    });
   }
   await page.keyboard.press('Enter');
   await shown.waitFor({ state: 'hidden' });
@@ -287,15 +299,39 @@ export async function answerDialog(page, text, button) {
 export async function openWorkspaceFile(page, name) {
   await runCommand(page, 'Go to File...');
   await page.keyboard.type(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
+  // Enter opens the highlighted entry: wait until the list, filtered as typed, highlights the file.
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first().waitFor({ state: 'visible' });
   await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: name }).first().waitFor({ state: 'visible' });
+  await waitForActiveEditor(page, name);
 }
 
 /** The text of the active editor as shown (non-breaking spaces made plain). */
 export async function activeEditorText(page) {
   const lines = page.locator('.editor-group-container.active .editor-instance .monaco-editor .view-lines').first();
   return (await lines.innerText()).replace(/\u00a0/g, ' ');
+}
+
+/**
+ * Waits until the active editor is the document named `title` (its tab's name, e.g. "grants-public.sql")
+ * and, with `containing` (a string or RegExp), shows that text; returns the text it shows.
+ */
+export function waitForActiveEditor(page, title, { containing, timeoutMs = 30_000 } = {}) {
+  const activeTab = page.locator('.editor-group-container.active .tab.active').first();
+  const shows = (text) => !containing || (typeof containing === 'string' ? text.includes(containing) : containing.test(text));
+  let last = { title: '', text: '' };
+  return waitFor(
+    async () => {
+      last = { title: (await activeTab.getAttribute('data-resource-name', { timeout: 1000 }).catch(() => '')) ?? '', text: '' };
+      if (last.title !== title) return undefined;
+      last.text = await activeEditorText(page).catch(() => '');
+      return shows(last.text) ? last.text : undefined;
+    },
+    {
+      timeout: timeoutMs,
+      interval: 100,
+      message: () => `the editor "${title}"${containing ? ` showing ${containing}` : ''} to be active (active: "${last.title}"${last.text ? `, showing: ${last.text.slice(0, 200)}` : ''})`,
+    },
+  );
 }
 
 /**
@@ -330,18 +366,17 @@ export function treeRow(pane, label) {
 }
 
 /** Waits until the tree row `label` shows a description matching `expected`, and returns it. */
-export async function waitForTreeDescription(pane, label, expected, { timeoutMs = 30_000 } = {}) {
-  const deadline = Date.now() + timeoutMs;
+export function waitForTreeDescription(pane, label, expected, { timeoutMs = 30_000 } = {}) {
   let last = '';
-  for (;;) {
-    const r = treeRow(pane, label);
-    if (await r.isVisible().catch(() => false)) {
+  return waitFor(
+    async () => {
+      const r = treeRow(pane, label);
+      if (!(await r.isVisible().catch(() => false))) return undefined;
       last = (await r.locator('.label-description').first().innerText().catch(() => '')).trim();
-      if (expected.test(last)) return last;
-    }
-    if (Date.now() > deadline) throw new Error(`Row "${label}" never showed a description matching ${expected} (last: "${last}")`);
-    await pane.page().waitForTimeout(250);
-  }
+      return expected.test(last) ? last : undefined;
+    },
+    { timeout: timeoutMs, interval: 250, message: () => `row "${label}" to show a description matching ${expected} (last: "${last}")` },
+  );
 }
 
 /**

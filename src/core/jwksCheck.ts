@@ -1,5 +1,5 @@
 // A live check of a JWKS URL against the rules Neon's proxy applies when it fetches keys
-// (neon-facts §2): reachable within 2 s connect / 5 s total, no redirect, at most 64 KiB, a JSON
+// (docs/jwt-rules.md#jwks-fetching): reachable within 2 s connect / 5 s total, no redirect, at most 64 KiB, a JSON
 // object with `keys`, keys with `use: sig` (or none), a `kid` on each key, and ES256 (P-256) or RS256
 // keys. The fetch itself is fetchJwksLikeNeon (src/core/jwt/jwksCache.ts); this turns its detailed
 // result into a short report of checks, each saying what to do when it does not pass.

@@ -8,7 +8,7 @@
 // Built for million-row results: a row's hash is computed straight from its cells' characters into an
 // open-addressing table of typed arrays, and collisions are settled by comparing cells, so no per-row key
 // string is ever built.
-import type { ResultField, ResultSet } from './runAsUserProtocol';
+import type { ResultField, ResultSet } from './runAsUserProtocol/messages';
 
 export interface HiddenRows {
   /** One entry per owner row: 1 = the user's result has no matching row. */

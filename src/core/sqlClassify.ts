@@ -3,34 +3,14 @@
  * reads or changes something, which tables it writes and reads, and where each statement of a document
  * starts and ends (for "run the statement at the cursor").
  *
- * Call `await loadSqlParser()` once; every other function here is synchronous after that.
+ * Call `await loadSqlParser()` (src/core/sql/parser) once; every other function here is synchronous after that.
  *
  * Offsets: the parser reports UTF-8 byte offsets; everything this module returns is in UTF-16 code
  * units (JavaScript string indices, what an editor's offsetAt gives).
  */
-import { loadModule, parseSync, scanSync } from 'libpg-query';
-import { quoteIdent } from './scaffold/sqlIdent';
+import { assertSqlParserLoaded, parseSql, scanSql } from './sql/parser';
+import { quoteIdent } from './sql/quote';
 
-let loading: Promise<void> | undefined;
-let loaded = false;
-
-/** Loads the parser (WASM) once per process; later calls reuse it. */
-export async function loadSqlParser(): Promise<void> {
-  loading ??= loadModule().then(
-    () => {
-      loaded = true;
-    },
-    (error: unknown) => {
-      loading = undefined; // let a later call try again
-      throw error;
-    },
-  );
-  await loading;
-}
-
-function assertLoaded(): void {
-  if (!loaded) throw new Error('The SQL parser is not loaded yet: call `await loadSqlParser()` first.');
-}
 
 // ---------------------------------------------------------------------------------------------
 // Public shapes
@@ -168,7 +148,7 @@ interface Token {
 
 function scanTokens(text: string): Token[] | undefined {
   try {
-    return scanSync(text).tokens.map((t) => ({
+    return scanSql(text).tokens.map((t) => ({
       start: t.start,
       end: t.end,
       text: t.text,
@@ -195,7 +175,7 @@ function parseDocument(text: string): ParseOutcome {
   if (text.trim() === '') return { ok: true, statements: [] };
   let result: { stmts?: { stmt: Record<string, unknown>; stmt_location?: number; stmt_len?: number }[] };
   try {
-    result = parseSync(text) as typeof result;
+    result = parseSql(text) as typeof result;
   } catch (e) {
     const details = (e as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
     return { ok: false, message: details?.message ?? (e as Error).message, characterPosition: details?.cursorPosition };
@@ -245,9 +225,15 @@ function splitLexically(text: string): StatementSpan[] {
       let nest = 1;
       let j = i + 2;
       while (j < text.length && nest > 0) {
-        if (text[j] === '/' && text[j + 1] === '*') (nest++, (j += 2));
-        else if (text[j] === '*' && text[j + 1] === '/') (nest--, (j += 2));
-        else j++;
+        if (text[j] === '/' && text[j + 1] === '*') {
+          nest++;
+          j += 2;
+        } else if (text[j] === '*' && text[j + 1] === '/') {
+          nest--;
+          j += 2;
+        } else {
+          j++;
+        }
       }
       i = j;
       continue;
@@ -295,7 +281,7 @@ function splitLexically(text: string): StatementSpan[] {
 
 /** Every statement of a document, in order (parser spans; a lexical split when the parser cannot read it). */
 export function splitStatements(text: string): StatementSpan[] {
-  assertLoaded();
+  assertSqlParserLoaded();
   const parsed = parseDocument(text);
   if (!parsed.ok) return splitLexically(text);
   const offsets = new OffsetMap(text);
@@ -377,7 +363,7 @@ const DDL_MODIFIERS = new Set(['or', 'replace', 'temp', 'temporary', 'unique', '
 
 /** Reads one statement: refuses an empty text, several statements, or a syntax error. */
 export function classifySql(sql: string): ClassifyResult {
-  assertLoaded();
+  assertSqlParserLoaded();
   const parsed = parseDocument(sql);
   const offsets = new OffsetMap(sql);
   if (!parsed.ok) {

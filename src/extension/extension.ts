@@ -1,7 +1,9 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { registerConnectionCommands } from './connections/commands';
 import { createConnectionService } from './connections/connectionService';
 import { registerSetup } from './setup';
+import { withPrerequisites } from './setup/prerequisites';
 import { registerRunAsUser } from './runAsUser';
 import { registerAdvisor } from './advisor';
 
@@ -10,6 +12,8 @@ export function activate(context: vscode.ExtensionContext) {
   registerCommands(context);
   const connections = createConnectionService(context);
   context.subscriptions.push(connections);
+  // The connection commands answer a missing step as the setup commands do: a warning with a button.
+  registerConnectionCommands(context, connections, (handler) => withPrerequisites(connections.output, handler));
   const setup = registerSetup(context, connections);
   const runAsUser = registerRunAsUser(context, connections);
   const advisor = registerAdvisor(context, connections);

@@ -6,20 +6,21 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadOrCreatePlaygroundKey } from './keyStore';
 import { mintToken, parseDuration } from '../core/jwt/mint';
 import { fetchJwksLikeNeon } from '../core/jwt/jwksCache';
-import { LINT_HELP, LINT_USAGE } from './lintCommand';
+import { LINT_HELP, LINT_USAGE, oneLine } from './lintCommand';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, startPlayground, type ProviderInput } from './playground';
 
 const usage = `naw — Neon Authorize Workbench playground
 
 Usage:
-  naw serve [--port N] [--data DIR | --memory] [--database POSTGRES_URL] [--provider JWKS_URL[#aud=AUDIENCE]]... [--json]
+  naw serve [--port N] [--data DIR | --memory] [--database POSTGRES_URL] [--provider JWKS_URL[#aud=AUDIENCE]]... [--statement-timeout 30s] [--json]
   naw mint --sub ID [--claims JSON] [--expires-in 1h] [--role authenticated|anonymous] [--data DIR]
 ${LINT_USAGE}
   naw help
 
 serve   Runs Neon's /sql endpoint (with Neon's JWT checks) on an embedded Postgres, or on
         --database. Prints DATABASE_URL, DATABASE_AUTHENTICATED_URL, … as .env lines (or one JSON
-        line with --json) and runs until Ctrl-C.
+        line with --json) and runs until Ctrl-C. A request running longer than
+        --statement-timeout (default 30s; 0 turns it off) is cancelled.
 mint    Prints a JWT signed with the playground key in --data (default ${DEFAULT_DATA_DIR}),
         which 'naw serve' with the same --data accepts.
 ${LINT_HELP}`;
@@ -56,6 +57,7 @@ async function serve(args: string[], out: (line: string) => void): Promise<() =>
     port: { type: 'string' },
     data: { type: 'string' },
     memory: { type: 'boolean' },
+    'statement-timeout': { type: 'string' },
     database: { type: 'string' },
     provider: { type: 'string', multiple: true },
     json: { type: 'boolean' },
@@ -69,7 +71,8 @@ async function serve(args: string[], out: (line: string) => void): Promise<() =>
     const result = await fetchJwksLikeNeon(p.jwksUrl, { retries: 0 });
     if (!result.ok) throw new Error(`--provider ${p.jwksUrl}: ${result.failure?.message ?? 'the JWKS could not be used'}. Check the URL (open it in a browser: it must return {"keys": [...]}).`);
   }
-  const playground = await startPlayground({ port, dataDir: v.data, memory: v.memory, databaseUrl: v.database, providers });
+  const statementTimeoutMs = v['statement-timeout'] === undefined ? undefined : parseTimeout(v['statement-timeout']);
+  const playground = await startPlayground({ port, dataDir: v.data, memory: v.memory, databaseUrl: v.database, providers, statementTimeoutMs });
   if (v.json) {
     out(JSON.stringify({
       ownerUrl: playground.ownerUrl,
@@ -83,6 +86,14 @@ async function serve(args: string[], out: (line: string) => void): Promise<() =>
     out(`# Serving on ${playground.fetchEndpoint}; in your app: neonConfig.fetchEndpoint = process.env.NEON_FETCH_ENDPOINT. Ctrl-C stops.`);
   }
   return () => playground.close();
+}
+
+/** `--statement-timeout`: 500ms, 30s, 2m, or a bare number of seconds; 0 turns it off. */
+export function parseTimeout(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)?\s*$/.exec(value);
+  if (!m) throw new UsageError(`--statement-timeout "${value}" is not a duration: use 500ms, 30s or 2m (0 turns it off).`);
+  const unit = { ms: 1, s: 1_000, m: 60_000, min: 60_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'min'];
+  return Math.round(Number(m[1]) * unit);
 }
 
 async function mint(args: string[], out: (line: string) => void): Promise<void> {
@@ -147,13 +158,14 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
         throw new UsageError(`Unknown command "${command}". Run 'naw help' for usage.`);
     }
   } catch (err) {
-    process.stderr.write(`naw: ${(err as Error).message ?? String(err)}\n`);
+    process.stderr.write(`naw: ${oneLine((err as Error).message ?? String(err))}\n`);
     return err instanceof UsageError ? 2 : 1;
   }
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
+  // main() answers every error itself (one line on stderr), so this promise never rejects.
+  void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }

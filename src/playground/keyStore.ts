@@ -5,10 +5,11 @@
  * JWKS; the private half never leaves the file.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { chmod, link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { generateSigningKey } from '../core/jwt/mint';
+import { ensurePrivateFolder } from './dataFolder';
 
 export const PLAYGROUND_KEY_FILE = join('keys', 'playground-es256.jwk.json');
 
@@ -59,7 +60,7 @@ export async function loadOrCreatePlaygroundKey(dir: string): Promise<Playground
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  await mkdir(join(dir, 'keys'), { recursive: true, mode: 0o700 });
+  ensurePrivateFolder(join(dir, 'keys'), 'key folder');
   const { privateJwk } = await generateSigningKey('ES256');
   const key = toKey(privateJwk);
   // Write a complete file aside, then link it into place: link fails if another process won the

@@ -152,7 +152,8 @@ async function openPlayground(dataDir: string, port: number): Promise<Target> {
   }
 }
 
-function oneLine(text: string): string {
+/** Every CLI error is one line: messages from Node and libraries may span several. */
+export function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 

@@ -56,7 +56,7 @@ CREATE TABLE _pg_session_jwt.backend_keys (
   inner_key bytea NOT NULL,   -- HMAC key XOR ipad
   outer_key bytea NOT NULL,   -- HMAC key XOR opad
   last_jti bigint NOT NULL DEFAULT 0,
-  jwt_hash bytea,             -- the token last validated by jwt_session_init (the real one caches it)
+  jwt text,                   -- the token last validated by jwt_session_init (the real one caches it)
   claims jsonb
 );
 REVOKE ALL ON _pg_session_jwt.backend_keys FROM PUBLIC;
@@ -72,7 +72,7 @@ BEGIN
   INSERT INTO _pg_session_jwt.backend_keys (pid, inner_key, outer_key)
   VALUES (backend_pid, inner_key, outer_key)
   ON CONFLICT (pid) DO UPDATE SET inner_key = EXCLUDED.inner_key, outer_key = EXCLUDED.outer_key,
-    last_jti = 0, jwt_hash = NULL, claims = NULL;
+    last_jti = 0, jwt = NULL, claims = NULL;
 END
 $fn$;
 REVOKE ALL ON FUNCTION _pg_session_jwt.register_backend_key(integer, bytea, bytea) FROM PUBLIC;
@@ -125,13 +125,12 @@ DECLARE
   payload jsonb;
   jti bigint;
   now_s numeric := extract(epoch FROM clock_timestamp());
-  token_hash bytea := sha256(convert_to(jwt, 'UTF8'));
 BEGIN
   SELECT * INTO st FROM _pg_session_jwt.backend_keys WHERE pid = pg_backend_pid();
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = '02000', MESSAGE = 'Missing runtime parameter: pg_session_jwt.jwk';
   END IF;
-  IF st.jwt_hash = token_hash THEN
+  IF st.jwt = validate.jwt THEN
     RETURN st.claims;
   END IF;
   IF jwt !~ '^[^.]*\\.[^.]*\\.[^.]*$' THEN
@@ -176,7 +175,7 @@ BEGIN
     END IF;
   END IF;
   IF remember THEN
-    UPDATE _pg_session_jwt.backend_keys SET last_jti = jti, jwt_hash = token_hash, claims = payload
+    UPDATE _pg_session_jwt.backend_keys SET last_jti = jti, jwt = validate.jwt, claims = payload
     WHERE pid = st.pid;
   END IF;
   RETURN payload;
@@ -188,10 +187,12 @@ REVOKE ALL ON FUNCTION _pg_session_jwt.validate(text, boolean) FROM PUBLIC;
 CREATE FUNCTION _pg_session_jwt.claims() RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-  jwt text;
+  st _pg_session_jwt.backend_keys;
+  token text;
   raw text;
 BEGIN
-  IF NOT EXISTS (SELECT FROM _pg_session_jwt.backend_keys WHERE pid = pg_backend_pid()) THEN
+  SELECT * INTO st FROM _pg_session_jwt.backend_keys WHERE pid = pg_backend_pid();
+  IF NOT FOUND THEN
     raw := current_setting('request.jwt.claims', true);
     IF raw IS NULL OR raw = '' THEN
       RETURN NULL;
@@ -202,11 +203,15 @@ BEGIN
       RETURN NULL;
     END;
   END IF;
-  jwt := current_setting('pg_session_jwt.jwt', true);
-  IF jwt IS NULL OR jwt = '' THEN
+  token := current_setting('pg_session_jwt.jwt', true);
+  IF token IS NULL OR token = '' THEN
     RETURN NULL;
   END IF;
-  RETURN _pg_session_jwt.validate(jwt, false);
+  -- The token jwt_session_init validated: its claims, without validating it again.
+  IF st.jwt = token THEN
+    RETURN st.claims;
+  END IF;
+  RETURN _pg_session_jwt.validate(token, false);
 END
 $fn$;
 
@@ -239,13 +244,12 @@ CREATE FUNCTION auth.user_id() RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   c jsonb := _pg_session_jwt.claims();
-  jwk_mode boolean := EXISTS (SELECT FROM _pg_session_jwt.backend_keys WHERE pid = pg_backend_pid());
 BEGIN
   IF c IS NULL OR jsonb_typeof(c) <> 'object' OR NOT c ? 'sub' THEN
     RETURN NULL;
   END IF;
   IF jsonb_typeof(c->'sub') <> 'string' THEN
-    IF jwk_mode THEN
+    IF EXISTS (SELECT FROM _pg_session_jwt.backend_keys WHERE pid = pg_backend_pid()) THEN
       RAISE EXCEPTION USING ERRCODE = '42804', MESSAGE = 'invalid subject claim in the JWT';
     END IF;
     RETURN NULL;
@@ -275,7 +279,7 @@ function extensionFileNames(): { control: string; script: string } {
 /** Writes the extension into PGlite's in-memory share directory (needed once per PGlite instance). */
 export async function installPgSessionJwtIntoPglite(pg: PGlite): Promise<void> {
   await pg.waitReady;
-  const shareDir = (await pg.query<{ setting: string }>("select setting from pg_config() where name = 'SHAREDIR'")).rows[0]?.setting;
+  const shareDir = (await pg.query<{ setting: string }>("select setting from pg_catalog.pg_config() where name OPERATOR(pg_catalog.=) 'SHAREDIR'")).rows[0]?.setting;
   if (!shareDir) throw new Error('PGlite did not report its share directory');
   const fs = (pg as unknown as { mod: { FS: { writeFile(path: string, data: string): void } } }).mod.FS;
   const names = extensionFileNames();

@@ -4,30 +4,36 @@
  * signing key whose JWKS the endpoint trusts by default.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { JwksCache } from '../core/jwt/jwksCache';
 import { mintToken } from '../core/jwt/mint';
 import type { JwksProviderRegistration } from '../core/jwt/types';
+import { maskSecrets } from '../core/secrets';
+import { hasPostgresScheme, parseConnectionUrl, type ConnectionUrlParts } from '../core/sql/connectionString';
+import { ensurePrivateFolder, PRIVATE_FILE_MODE, restrictMode } from './dataFolder';
 import { loadOrCreatePlaygroundKey, playgroundJwks } from './keyStore';
 import { PgliteBackend } from './backends/pgliteBackend';
 import { PostgresBackend } from './backends/postgresBackend';
 import type { SqlBackend } from './backends/types';
-import { loadSqlGuard } from './sqlGuard';
 import { createSqlEndpoint } from './sqlEndpoint';
 
 export const DEFAULT_DATA_DIR = '.neon-playground';
 export const DEFAULT_PORT = 4444;
 export const APP_ROLES = ['authenticated', 'anonymous'] as const;
+/** A request running longer is cancelled, unless PlaygroundOptions.statementTimeoutMs says otherwise. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 const PLAYGROUND_PROVIDER_ID = 'playground';
 
 export interface PlaygroundOptions {
   /** Folder for the signing key, role passwords, providers and (unless memory) the database. */
   dataDir?: string;
-  /** Keep the database in memory; keys and settings still live in dataDir. */
+  /** Keep the database in memory (a temporary folder, removed on close); keys and settings still live in dataDir. */
   memory?: boolean;
+  /** A request running longer is cancelled with 57014 (ms; default 30 s); 0: no limit. */
+  statementTimeoutMs?: number;
   /** Port for the endpoint on 127.0.0.1; 0 picks a free one. */
   port?: number;
   /** Use this Postgres instead of PGlite; its user is the owner role. */
@@ -97,7 +103,10 @@ function loadSettings(dataDir: string): PlaygroundSettings {
 }
 
 function saveSettings(dataDir: string, settings: PlaygroundSettings): void {
-  writeFileSync(join(dataDir, 'playground.json'), `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+  const file = join(dataDir, 'playground.json');
+  writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+  // The mode above applies to a new file only.
+  restrictMode(file, PRIVATE_FILE_MODE);
 }
 
 function password(settings: PlaygroundSettings, role: string): string {
@@ -118,24 +127,25 @@ export function validateProviderInput(input: ProviderInput): void {
 }
 
 export async function startPlayground(options: PlaygroundOptions = {}): Promise<Playground> {
-  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
+  const dataDir = ensurePrivateFolder(options.dataDir ?? DEFAULT_DATA_DIR);
   const settings = loadSettings(dataDir);
   const key = await loadOrCreatePlaygroundKey(dataDir);
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
 
   let backend: SqlBackend;
   let ownerRole: string;
   let database: string;
   if (options.databaseUrl) {
     const url = parseDatabaseUrl(options.databaseUrl);
-    ownerRole = decodeURIComponent(url.username);
-    database = decodeURIComponent(url.pathname.slice(1));
-    settings.passwords[ownerRole] = decodeURIComponent(url.password);
+    ownerRole = url.user;
+    database = url.database;
+    settings.passwords[ownerRole] = url.password ?? '';
     for (const role of APP_ROLES) password(settings, role);
     const postgres = new PostgresBackend({
       adminUrl: options.adminUrl ?? options.databaseUrl,
       database,
       passwords: new Map(Object.entries(settings.passwords)),
+      statementTimeoutMs,
     });
     try {
       await postgres.verifyConnection();
@@ -153,7 +163,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       database,
       ownerRole,
       passwords: new Map(Object.entries(settings.passwords)),
-      guard: await loadSqlGuard(),
+      statementTimeoutMs,
     });
   }
   saveSettings(dataDir, settings);
@@ -233,14 +243,12 @@ function toRegistration(input: ProviderInput): JwksProviderRegistration {
   };
 }
 
-function parseDatabaseUrl(value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error(`--database "${value}" is not a Postgres URL. Use postgresql://USER:PASSWORD@HOST:PORT/DATABASE`);
+function parseDatabaseUrl(value: string): ConnectionUrlParts {
+  if (!hasPostgresScheme(value)) {
+    throw new Error(`--database "${maskSecrets(value)}" is not a Postgres URL. Use postgresql://USER:PASSWORD@HOST:PORT/DATABASE`);
   }
-  if (!/^postgres(ql)?:$/.test(url.protocol) || !url.username || url.pathname.length < 2) {
+  const url = parseConnectionUrl(value);
+  if (!url.user || !url.database) {
     throw new Error('--database needs a full Postgres URL with user and database: postgresql://USER:PASSWORD@HOST:PORT/DATABASE');
   }
   return url;

@@ -5,11 +5,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { JwksCache } from '../core/jwt/jwksCache';
+import { hasPostgresScheme, parseConnectionUrl } from '../core/sql/connectionString';
 import { NeonJwtError, neonHttpErrorBody } from '../core/jwt/neonJwtError';
 import type { JwksProviderRegistration } from '../core/jwt/types';
-import { parseBearer, verifyLikeNeon } from '../core/jwt/verifyLikeNeon';
+import { parseBearer } from '../core/jwt/verifyLikeNeon';
 import {
   POSTGRES_ERROR_FIELD_NAMES,
+  NeonProxyError,
   PostgresError,
   toPostgresError,
   type BatchOptions,
@@ -18,6 +20,7 @@ import {
   type SqlBackend,
   type SqlQuery,
 } from './backends/types';
+import { VerifiedTokens } from './verifiedTokens';
 
 /** Neon's limits: request bodies over 10 MiB are refused (413), responses over 10 MiB too (507). */
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -43,18 +46,40 @@ const corsHeaders = {
 };
 
 /** An error body as Neon sends it: Postgres errors carry their fields, others `code: ""`. */
-export function neonErrorBody(err: PostgresError | { message: string }): Record<string, string | null> {
+export function neonErrorBody(err: PostgresError | { message: string; hint?: string }): Record<string, string | null> {
   const body: Record<string, string | null> = { ...neonHttpErrorBody(err.message) };
   if (err instanceof PostgresError) {
     for (const name of POSTGRES_ERROR_FIELD_NAMES) body[name] = err.fields[name] ?? null;
-  }
+  } else if (err.hint) body.hint = err.hint;
   return body;
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** What to do about it: the workbench's own addition to Neon's message. */
+    readonly hint?: string,
+  ) {
     super(message);
   }
+}
+
+/** Neon's proxy writes a statement's parameter count as a signed 16-bit number. */
+export const MAX_PARAMS = 32767;
+/** serde_json's recursion limit, which Neon's proxy parses the body with. */
+const MAX_JSON_NESTING = 128;
+
+/** Whether a JSON value nests arrays and objects more than `limit` levels deep (without recursing). */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length) {
+    const [item, depth] = pending.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 const isolationLevels: IsolationLevel[] = ['ReadUncommitted', 'ReadCommitted', 'RepeatableRead', 'Serializable'];
@@ -68,20 +93,13 @@ function parseBoolHeader(value: string | undefined, name: string): boolean | und
 
 function parseConnectionString(value: string | undefined): { role: string; password: string; database: string } {
   if (!value) throw new HttpError(400, 'missing connection string: send the Neon-Connection-String header');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new HttpError(400, 'invalid connection string in the Neon-Connection-String header');
-  }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+  if (!hasPostgresScheme(value)) {
     throw new HttpError(400, 'invalid connection string: the scheme must be postgres:// or postgresql://');
   }
-  const role = decodeURIComponent(url.username);
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const { user: role, password, database } = parseConnectionUrl(value);
   if (!role) throw new HttpError(400, 'invalid connection string: no user name');
   if (!database) throw new HttpError(400, 'invalid connection string: no database name');
-  return { role, password: decodeURIComponent(url.password), database };
+  return { role, password: password ?? '', database };
 }
 
 function parseQuery(value: unknown): SqlQuery {
@@ -91,6 +109,17 @@ function parseQuery(value: unknown): SqlQuery {
   }
   const params = q.params ?? [];
   if (!Array.isArray(params)) throw new HttpError(400, 'invalid request body: "params" must be an array');
+  if (params.length > MAX_PARAMS) {
+    throw new HttpError(
+      400,
+      'error encoding message to server: value too large to transmit',
+      `The query has ${params.length} parameters; Neon's HTTP endpoint sends at most ${MAX_PARAMS} (Postgres itself takes 65535). Pass a long list as one array parameter, e.g. where id = any($1).`,
+    );
+  }
+  const deep = params.findIndex((p) => nestedDeeperThan(p, MAX_JSON_NESTING));
+  if (deep >= 0) {
+    throw new HttpError(400, `could not parse the HTTP request body: recursion limit exceeded (parameter $${deep + 1} is nested more than ${MAX_JSON_NESTING} levels deep)`);
+  }
   return {
     query: q.query,
     // The driver sends text or null; anything else is sent on as its JSON/text form.
@@ -136,12 +165,18 @@ async function readBody(req: IncomingMessage): Promise<string> {
     if (size > MAX_REQUEST_BYTES) throw new HttpError(413, `request is too large (max is ${MAX_REQUEST_BYTES} bytes)`);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    // Neon parses the body as UTF-8 JSON and refuses it; replacing bytes would run other SQL than sent.
+    throw new HttpError(400, 'could not parse the HTTP request body: invalid UTF-8');
+  }
 }
 
 export function createSqlEndpoint(options: SqlEndpointOptions): Server {
+  const tokens = new VerifiedTokens(options.jwksCache);
   const server = createServer((req, res) => {
-    handle(options, req, res).catch((err) => send(res, 500, { message: `internal error: ${(err as Error).message}` }));
+    handle(options, tokens, req, res).catch((err) => send(res, 500, { message: `internal error: ${(err as Error).message}` }));
   });
   // Keep-alive sockets must not hold a shutdown open.
   server.keepAliveTimeout = 5_000;
@@ -160,7 +195,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-async function handle(options: SqlEndpointOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(options: SqlEndpointOptions, tokens: VerifiedTokens, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   const extra = options.extraRoutes?.[path];
   if (extra && req.method === 'GET') return send(res, 200, extra());
@@ -172,6 +207,11 @@ async function handle(options: SqlEndpointOptions, req: IncomingMessage, res: Se
   if (path !== '/sql' || req.method !== 'POST') return send(res, 400, neonErrorBody({ message: 'query is not supported' }));
 
   const started = performance.now();
+  // A client that goes away before its answer (the panel's Cancel aborts its fetch) cancels its statement.
+  const clientGone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableEnded) clientGone.abort();
+  });
   let role = '';
   let authenticated: 'jwt' | 'password' = 'password';
   let status = 200;
@@ -199,20 +239,19 @@ async function handle(options: SqlEndpointOptions, req: IncomingMessage, res: Se
       // With a token, Neon authenticates by the JWT alone: the URL's password is ignored.
       authenticated = 'jwt';
       const token = parseBearer(authorization);
-      const verified = await verifyLikeNeon(token, { roleName: conn.role, providers: options.providers(), cache: options.jwksCache });
-      claims = verified.claims as Record<string, unknown>;
+      claims = await tokens.verify(token, conn.role, options.providers());
     } else {
       await options.backend.checkLogin(conn.role, conn.password, conn.database);
     }
     if (!queries.length) return send(res, 200, { results: [] });
-    const results = await options.backend.execute({ role: conn.role, database: conn.database, claims }, queries, batch);
+    const results = await options.backend.execute({ role: conn.role, database: conn.database, claims }, queries, batch, { signal: clientGone.signal });
     const formatted = results.map((r) => formatResult(r, arrayMode, rawText));
     send(res, 200, isBatch ? { results: formatted } : formatted[0]);
   } catch (err) {
     if (err instanceof HttpError) {
       status = err.status;
       send(res, err.status, neonErrorBody(err));
-    } else if (err instanceof NeonJwtError) {
+    } else if (err instanceof NeonJwtError || err instanceof NeonProxyError) {
       status = 400;
       send(res, 400, neonErrorBody(err));
     } else if (toPostgresError(err)) {

@@ -14,10 +14,10 @@
  * every node of every statement, the PL/pgSQL of DO blocks and functions, the SQL of SQL
  * functions, constant strings given to EXECUTE or to functions that run their text as SQL.
  * Refusals whose code is a Postgres SQLSTATE other than 0A000 carry the exact message real
- * PostgreSQL 18 gives a non-superuser (checked by test/unit/sqlGuard.test.ts against a real
+ * PostgreSQL 18 gives a non-superuser (checked by test/integration/sqlGuard.test.ts against a real
  * server); 0A000 refusals are the playground's own ("cannot be checked here").
  */
-import { loadModule, parsePlPgSQLSync, parseSync, scanSync, SqlError } from 'libpg-query';
+import { loadSqlParser, parsePlPgSql, parseSql, scanSql, SqlError } from '../core/sql/parser';
 
 export interface GuardError {
   code: string;
@@ -30,28 +30,32 @@ export type GuardVerdict =
   | { kind: 'run' }
   /** Do not run it; answer success with this command tag word (what Postgres would do: nothing). */
   | { kind: 'noop'; command: string }
-  | { kind: 'refuse'; error: GuardError };
+  | { kind: 'refuse'; error: GuardError }
+  /**
+   * COPY … FROM STDIN or TO STDOUT: it may start the COPY sub-protocol, which Neon's HTTP endpoint
+   * does not speak; from STDIN the server would wait for data the client never sends.
+   */
+  | { kind: 'copyWithClient' };
 
 export interface GuardContext {
   /** The role the request runs as (exactly as in pg_roles.rolname). */
   role: string;
   /** True when the statement runs inside an explicit transaction block (a batch). */
   inTransactionBlock: boolean;
+  /**
+   * Called when the statement (or SQL it contains) may change the settings stored for roles or
+   * databases: ALTER ROLE/DATABASE … SET or RESET, DROP ROLE, a rename.
+   */
+  onStoredSettings?: () => void;
 }
 
 export interface SqlGuard {
   check(sql: string, ctx: GuardContext): GuardVerdict;
 }
 
-let moduleLoading: Promise<void> | undefined;
-
-/** Loads the parser once per process; later calls reuse it. */
+/** Loads the parser (once per process) and returns the guard. */
 export async function loadSqlGuard(): Promise<SqlGuard> {
-  moduleLoading ??= loadModule().catch((error: unknown) => {
-    moduleLoading = undefined; // let a later call try again
-    throw error;
-  });
-  await moduleLoading;
+  await loadSqlParser();
   return { check: checkSql };
 }
 
@@ -224,7 +228,7 @@ type Parsed = { statements: RawStatement[] } | { failure: string; syntaxError: b
 function parseStatements(sql: string): Parsed {
   let parsed: { stmts?: unknown[] };
   try {
-    parsed = parseSync(sql) as unknown as { stmts?: unknown[] };
+    parsed = parseSql(sql) as unknown as { stmts?: unknown[] };
   } catch (error) {
     return { failure: parserMessage(error), syntaxError: error instanceof SqlError };
   }
@@ -260,6 +264,9 @@ function checkSql(sql: string, ctx: GuardContext): GuardVerdict {
       throw tooDeep();
     }
     const verdicts = parsed.statements.map((s) => checkTopLevelStatement(s, ctx));
+    // More than one statement fails at Parse on the server (extended protocol), before any COPY starts.
+    const copy = parsed.statements.length === 1 ? child(parsed.statements[0].stmt, 'CopyStmt') : undefined;
+    if (copy && copy.filename === undefined && !copy.is_program) return { kind: 'copyWithClient' };
     const noop = verdicts.find((v) => v.kind === 'noop');
     if (noop && verdicts.length > 1) {
       throw playgroundRefusal(
@@ -375,6 +382,8 @@ const HANDLERS: Record<string, Handler> = {
   // settings fail as on Neon.
   AlterRoleSetStmt: checkStoredSetting,
   AlterDatabaseSetStmt: checkStoredSetting,
+  DropRoleStmt: noteStoredSettings,
+  RenameStmt: noteStoredSettings,
   // Needs superuser (or a grant only a superuser can give): Postgres refuses it for these roles.
   AlterSystemStmt: () => undefined,
   // Column names are not function references.
@@ -417,10 +426,17 @@ function checkNameReference(names: string[], scope: Scope): void {
   );
 }
 
-function checkStoredSetting(node: JsonObject): void {
+function checkStoredSetting(node: JsonObject, scope: Scope): void {
   const set = child(node, 'setstmt');
   const name = String(set?.name ?? '').toLowerCase();
   if (BACKEND_ONLY_SETTINGS.has(name)) throw backendOnlySetting(name);
+  scope.ctx.onStoredSettings?.();
+}
+
+/** A role dropped or anything renamed: the stored settings of a role or database may change with it. */
+function noteStoredSettings(node: JsonObject, scope: Scope): void {
+  scope.ctx.onStoredSettings?.();
+  visitFields(node, scope, []);
 }
 
 // --- function calls ---------------------------------------------------------------------------
@@ -606,7 +622,7 @@ function checkAlterFunction(node: JsonObject, scope: Scope): void {
 function checkPlpgsql(statementText: string, body: string, what: string, scope: Scope): void {
   let parsed: unknown;
   try {
-    parsed = parsePlPgSQLSync(statementText);
+    parsed = parsePlPgSql(statementText);
   } catch (error) {
     checkUnparsed(body, what, parserMessage(error), scope);
     return;
@@ -668,7 +684,7 @@ function checkPlpgsqlExpression(expr: JsonObject, scope: Scope): void {
 function assignmentAsSelect(query: string): string {
   let tokens: { start: number; end: number; text: string }[];
   try {
-    tokens = scanSync(query).tokens;
+    tokens = scanSql(query).tokens;
   } catch {
     return `SELECT ${query}`;
   }

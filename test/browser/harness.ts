@@ -8,21 +8,8 @@ import { dirname, extname, join, normalize } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { makeNonce, renderWebviewHtml } from '../../src/core/webviewHtml';
-import {
-  errorResponse,
-  okResponse,
-  packForWebview,
-  requestIdOf,
-  validateWebviewMessage,
-  type FixAction,
-  type HostToWebview,
-  type InitState,
-  type RequestOf,
-  type RequestType,
-  type ResultOf,
-  type WebviewToHost,
-  type WireHostToWebview,
-} from '../../src/core/runAsUserProtocol';
+import { errorResponse, okResponse, requestIdOf, validateWebviewMessage, type FixButton, type HostToWebview, type InitState, type RequestOf, type RequestType, type ResultOf, type WebviewToHost, type WireHostToWebview } from '../../src/core/runAsUserProtocol/messages';
+import { packForWebview } from '../../src/core/runAsUserProtocol/packedRows';
 
 /** The project folder: found upwards, so this also works when bundled into dist/ (benchmarks). */
 function findRoot(from: string): string {
@@ -128,11 +115,10 @@ type Handler<T extends RequestType> = (req: RequestOf<T>) => ResultOf<T> | Promi
 
 /** Thrown by a handler to answer ok:false. */
 export class HostError extends Error {
-  constructor(
-    message: string,
-    readonly action?: FixAction,
-  ) {
+  readonly fixes: FixButton[];
+  constructor(message: string, ...fixes: FixButton[]) {
     super(message);
+    this.fixes = fixes;
   }
 }
 
@@ -217,7 +203,7 @@ export class FakeHost {
     try {
       await this.send(okResponse(msg.id, await handler(msg)));
     } catch (e) {
-      await this.send(errorResponse(msg.id, (e as Error).message, e instanceof HostError ? e.action : undefined));
+      await this.send(errorResponse(msg.id, (e as Error).message, ...(e instanceof HostError ? e.fixes : [])));
     }
   }
 }

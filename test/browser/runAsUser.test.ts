@@ -3,9 +3,13 @@
 // methods, because tsx adds a `__name` helper to those that does not exist in the page.
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { okResponse, packForWebview, packRows, type InitState, type RunResponse } from '../../src/core/runAsUserProtocol';
+import { okResponse, type InitState, type RunResponse } from '../../src/core/runAsUserProtocol/messages';
+import { packForWebview, packRows } from '../../src/core/runAsUserProtocol/packedRows';
+import { fixAction } from '../../src/core/fixActions';
+import { SECRET_PLACEHOLDER } from '../../src/core/secrets';
+import { fixButton, fixLabel } from '../../src/extension/fixCommands';
 import { buildWebview, FakeHost, HostError, launchChromium, screenshotPath, startPanelServer, type PanelServer } from './harness';
-import { ALICE, aliceTodos, initState, inspection, OID, ownerTodos, PASTED_TOKEN, ranTodos, resultSet, todoRows } from './data';
+import { ALICE, aliceTodos, initState, inspection, OID, ownerTodos, PASTED_TOKEN, ranTodos, resultSet, todoRows } from '../fixtures/runAsUserPanel';
 
 type Side = 'user' | 'owner';
 
@@ -90,7 +94,7 @@ describe('Run as User panel (Chromium)', function () {
       { text: 'Self-verified claims', disabled: false },
       { text: 'Playground', disabled: false },
     ]);
-    assert.match(await text(o.page, '#connection-label'), /neondb_owner:••••@ep-quiet-sky/);
+    assert.ok((await text(o.page, '#connection-label')).includes(`neondb_owner:${SECRET_PLACEHOLDER}@ep-quiet-sky`));
     assert.match(await text(o.page, '#path-info'), /embedded Postgres/);
     assert.equal(await o.page.locator('#history-select option').count(), 4);
     await o.page.selectOption('#history-select', '1');
@@ -450,13 +454,44 @@ describe('Run as User panel (Chromium)', function () {
     const o = await openPanel();
     o.host.handle('runFix', () => ({}));
     await runWith(o, () => {
-      throw new HostError('The playground is not running. Start it, then run again.', { label: 'Open Playground', action: 'openPlayground' });
+      throw new HostError('The playground is not running. Start it, then run again.', fixButton(fixAction('openPlayground')));
     });
     await o.page.waitForSelector('[role=alert] .status-error:has-text("The playground is not running")');
     const since = o.host.mark();
-    await o.page.click('[role=alert] button:has-text("Open Playground")');
+    await o.page.click(`[role=alert] button:has-text("${fixLabel('openPlayground')}")`);
     assert.equal((await o.host.next('runFix', since)).action, 'openPlayground');
     assert.match(await text(o.page, '.pane-user .pane-body'), /did not complete/);
+    assertClean(o);
+  });
+
+  it('shows every fix a failed request offers, each posting its own', async () => {
+    const o = await openPanel();
+    o.host.handle('runFix', (req) => ({ message: `${req.action} started.` }));
+    await runWith(o, () => {
+      throw new HostError(
+        'Not shown: RLS would not apply to "neondb_owner". Connect the user side with DATABASE_AUTHENTICATED_URL.',
+        { label: 'Select Connection', action: 'chooseConnection' },
+        { label: 'Scaffold Grants', action: 'scaffoldGrants', target: 'public.todos' },
+      );
+    });
+    await o.page.waitForSelector('[role=alert] .status-error:has-text("RLS would not apply")');
+    assert.deepEqual(await o.page.locator('[role=alert] .status-error button:not([aria-label="Dismiss"])').allTextContents(), ['Select Connection', 'Scaffold Grants']);
+
+    let since = o.host.mark();
+    await o.page.click('[role=alert] button:has-text("Select Connection")');
+    const connectionFix = await o.host.next('runFix', since);
+    assert.deepEqual(connectionFix, { type: 'runFix', id: connectionFix.id, action: 'chooseConnection' });
+    await o.page.waitForSelector('.status-info:has-text("chooseConnection started.")');
+
+    // The status line now shows the first fix's outcome; the request fails again to show both buttons.
+    await runWith(o, () => {
+      throw new HostError('Still not shown.', { label: 'Select Connection', action: 'chooseConnection' }, { label: 'Scaffold Grants', action: 'scaffoldGrants', target: 'public.todos' });
+    });
+    since = o.host.mark();
+    await o.page.click('[role=alert] button:has-text("Scaffold Grants")');
+    const grants = await o.host.next('runFix', since);
+    assert.deepEqual(grants, { type: 'runFix', id: grants.id, action: 'scaffoldGrants', target: 'public.todos' });
+    await o.page.waitForSelector('.status-info:has-text("scaffoldGrants started.")');
     assertClean(o);
   });
 

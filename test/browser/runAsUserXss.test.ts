@@ -3,9 +3,9 @@
 // markup (a CSP violation would mean the browser had to block something), and each must show literally.
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import type { ResultSet, RunResponse, TokenInspection } from '../../src/core/runAsUserProtocol';
+import type { ResultSet, RunResponse, TokenInspection } from '../../src/core/runAsUserProtocol/messages';
 import { buildWebview, FakeHost, HostError, launchChromium, screenshotPath, startPanelServer, type PanelServer } from './harness';
-import { initState, OID, resultSet } from './data';
+import { initState, OID, resultSet } from '../fixtures/runAsUserPanel';
 
 /** Each payload that ran would set window.__xss (or open a dialog). No line breaks: cells show those as ↵. */
 const PAYLOADS = [
@@ -211,8 +211,10 @@ describe('Run as User panel: XSS corpus (Chromium)', function () {
     await host.send({ type: 'notify', level: 'info', message: PAYLOADS[23] });
     await page.waitForFunction((m) => document.querySelector('[role=status] .status-message')?.textContent === m, PAYLOADS[23]);
 
-    // Let any handler that might have been attached get its chance (image errors, autofocus, toggles).
-    await page.waitForTimeout(300);
+    // Let any handler that might have been attached get its chance (image errors, autofocus, toggles):
+    // every resource of the page has loaded or failed, and the tasks and frames queued so far have run.
+    await page.waitForFunction(() => document.readyState === 'complete' && Array.from(document.images).every((image) => image.complete));
+    await page.evaluate(() => new Promise<void>((settled) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(settled)))));
     await page.mouse.move(700, 400);
 
     const verdict = await page.evaluate(() => {

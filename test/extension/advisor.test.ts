@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { WorkbenchConnectionService } from '../../src/extension/connections/connectionService';
 import type { AdvisorRunSummary } from '../../src/extension/advisor';
+import { waitFor } from '../support/waitFor.mjs';
 import { getExtensionUnderTest } from './extensionUnderTest';
 
 const SAMPLE = 'advisor-sample';
@@ -43,16 +44,6 @@ function lineOf(text: string, needle: string): number {
   return text.slice(0, at).split('\n').length - 1;
 }
 
-async function waitFor<T>(what: string, find: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('RLS Advisor (extension host)', function () {
   this.timeout(180_000);
   let connections: WorkbenchConnectionService;
@@ -74,7 +65,7 @@ describe('RLS Advisor (extension host)', function () {
     }
     await connections.startPlayground();
     // Loaded here, after the activation suite checked that activation loads no WASM.
-    const { loadSqlParser, splitStatements } = await import('../../src/core/sqlClassify');
+    const [{ loadSqlParser }, { splitStatements }] = await Promise.all([import('../../src/core/sql/parser'), import('../../src/core/sqlClassify')]);
     await loadSqlParser();
     await runScript(CLEANUP);
     await runScript([...splitStatements(texts.get('db/schema.sql')!).map((s) => s.text), ...EXTRA_SQL]);
@@ -132,17 +123,23 @@ describe('RLS Advisor (extension host)', function () {
     await vscode.window.showTextDocument(uri('db/schema.sql')); // code actions are asked of an open document
     // Code action providers answer once the document is open in an editor, which on a loaded machine can lag.
     let titles: string[] = [];
-    const fix = await waitFor('the RLS Advisor quick fix', async () => {
-      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri('db/schema.sql'), notes.range, vscode.CodeActionKind.QuickFix.value);
-      titles = actions.map((a) => a.title);
-      return actions.find((a) => a.title.startsWith('Open fix SQL') && a.command);
-    }).catch(() => assert.fail(`no RLS Advisor quick fix among: ${titles.join(', ')}`));
+    const fix = await waitFor(
+      async () => {
+        const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri('db/schema.sql'), notes.range, vscode.CodeActionKind.QuickFix.value);
+        titles = actions.map((a) => a.title);
+        return actions.find((a) => a.title.startsWith('Open fix SQL') && a.command);
+      },
+      { message: () => `the RLS Advisor quick fix among: ${titles.join(', ')}` },
+    );
     assert.ok(fix.command);
     await vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
-    const editor = await waitFor('the fix document', () => {
-      const e = vscode.window.activeTextEditor;
-      return e?.document.isUntitled && e.document.languageId === 'sql' ? e : undefined;
-    });
+    const editor = await waitFor(
+      () => {
+        const e = vscode.window.activeTextEditor;
+        return e?.document.isUntitled && e.document.languageId === 'sql' ? e : undefined;
+      },
+      { message: 'the fix document' },
+    );
     assert.match(editor.document.getText(), /^-- RLS Advisor: Table reachable by the app roles with row-level security off\n/);
     assert.match(editor.document.getText(), /\nALTER TABLE public\.notes ENABLE ROW LEVEL SECURITY;\n/);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
@@ -155,9 +152,9 @@ describe('RLS Advisor (extension host)', function () {
     edit.insert(document.uri, new vscode.Position(document.lineCount, 0), '-- edited\n');
     assert.ok(await vscode.workspace.applyEdit(edit));
     assert.ok(await document.save());
-    await waitFor('the diagnostic on notes to go', () =>
-      advisorDiagnostics(uri('db/schema.sql')).some((d) => d.code === 'rls-disabled-granted') ? undefined : true,
-    );
+    await waitFor(() => !advisorDiagnostics(uri('db/schema.sql')).some((d) => d.code === 'rls-disabled-granted'), {
+      message: 'the diagnostic on notes to go',
+    });
     // RLS on without a policy: the info rule now speaks about notes instead.
     const info = advisorDiagnostics(uri('db/schema.sql')).find((d) => d.code === 'rls-enabled-no-policy');
     assert.equal(info?.range.start.line, lineOf(texts.get('db/schema.sql')!, 'CREATE TABLE notes'));

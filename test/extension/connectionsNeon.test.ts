@@ -18,6 +18,7 @@ import {
   type FakeNeon,
   type LocalJwks,
 } from './setupHelpers';
+import { waitFor } from '../support/waitFor.mjs';
 
 const API_KEY = 'napi_' + 'extHostTestKey0123456789abcdefghijklmnopqrstu';
 const WRONG_KEY = 'napi_' + 'notTheRightKey0123456789abcdefghijklmnopqrstu';
@@ -92,10 +93,13 @@ describe('Neon account (fake Neon API)', function () {
     let settled = false;
     void connecting.finally(() => (settled = true));
     // Accept the highlighted entry of each quick pick as it appears (the first project, the default branch).
-    for (let i = 0; i < 100 && !settled; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      if (!settled) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-    }
+    await waitFor(
+      async () => {
+        if (!settled) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+        return settled;
+      },
+      { timeout: 60_000, interval: 100, message: 'Connect Neon Account to finish its quick picks' },
+    );
     const summary = await connecting;
     assert.ok(summary, shown.errors().join(' | '));
     assert.equal(summary.label, 'Neon: acme-app / main / neondb');

@@ -1,6 +1,6 @@
 // The Run-as-User panel in the real extension host: the commands open it, the real webview's `ready`
 // reaches the host, and the host's message handler is driven with validated protocol messages exactly as
-// the webview sends them, against the in-process playground with the seeds' todos.
+// the webview sends them, against the in-process playground with the Authorize guides' todos.
 import * as assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,17 +8,18 @@ import * as vscode from 'vscode';
 import { neon, neonConfig } from '@neondatabase/serverless';
 import { exportJWK, generateKeyPair } from 'jose';
 import { findSecretsInSettings } from '../../src/core/connections/settingsSafety';
-import { validateHostMessage, type HostToWebview, type InitState, type ResponseMessage, type RunResponse, type WebviewRequest } from '../../src/core/runAsUserProtocol';
+import { validateHostMessage, type HostToWebview, type InitState, type ResponseMessage, type RunResponse, type WebviewRequest } from '../../src/core/runAsUserProtocol/messages';
 import type { ActiveConnection, ConnectionService } from '../../src/extension/connections/types';
 import type { RunAsUserApi } from '../../src/extension/runAsUser';
 import type { RunAsUserPanel } from '../../src/extension/runAsUser/panel';
+import { waitFor } from '../support/waitFor.mjs';
 import { getExtensionUnderTest } from './extensionUnderTest';
 
 type Ran = Extract<RunResponse, { kind: 'ran' }>;
 /** A request as the webview builds it, before it numbers it. */
 type Outgoing = WebviewRequest extends infer R ? (R extends WebviewRequest ? Omit<R, 'id'> : never) : never;
 
-/** The seeds' todos (test/support/playgrounds SEED_SQL), in a schema of their own so other suites' tables do not interfere. */
+/** The Authorize guides' todos (test/support/playgrounds SEED_SQL), in a schema of their own so other suites' tables do not interfere. */
 const SCHEMA = 'run_as_user_test';
 const TABLE = `${SCHEMA}.todos`;
 const SEED = [
@@ -57,15 +58,9 @@ describe('Run as User panel (extension host)', function () {
   let nextId = 50_000; // far from the real webview's own request ids
   let observer: vscode.Disposable | undefined;
 
-  async function waitFor<T>(what: string, find: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = find();
-      if (found !== undefined) return found;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the host posted: ${posted.map((m) => m.type).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  /** Waits for a message the host posts; on failure, says what it posted instead. */
+  const waitForPosted = <T>(what: string, find: () => T | undefined) =>
+    waitFor(find, { timeout: 60_000, message: () => `${what}; the host posted: ${posted.map((m) => m.type).join(', ')}` });
 
   function watch(p: RunAsUserPanel): void {
     observer?.dispose();
@@ -135,7 +130,7 @@ describe('Run as User panel (extension host)', function () {
     assert.match(html, new RegExp(`<script nonce="${nonce}" src="[^"]+runAsUser\\.js"`));
     assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)/, 'no inline script');
     // The webview's bundle ran in the workbench and started the handshake.
-    const init = await waitFor('init after the real webview said ready', () => posted.find((m) => m.type === 'init'));
+    const init = await waitForPosted('init after the real webview said ready', () => posted.find((m) => m.type === 'init'));
     assert.ok(init.type === 'init');
   });
 
@@ -225,10 +220,13 @@ describe('Run as User panel (extension host)', function () {
   it('exports the rows to the file given (instead of the save dialog)', async () => {
     const target = vscode.Uri.file(join(tmpdir(), `naw-run-as-user-export-${process.pid}.csv`));
     const content = 'id,task\n1,buy milk\n';
-    const result = await ok<{ saved: boolean; location: string }>({ type: 'export', format: 'csv', grid: 'user', content, suggestedName: 'todos.csv' }, { exportTarget: target });
-    assert.equal(result.saved, true);
-    assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(target)), content);
-    await vscode.workspace.fs.delete(target);
+    try {
+      const result = await ok<{ saved: boolean; location: string }>({ type: 'export', format: 'csv', grid: 'user', content, suggestedName: 'todos.csv' }, { exportTarget: target });
+      assert.equal(result.saved, true);
+      assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(target)), content);
+    } finally {
+      await vscode.workspace.fs.delete(target).then(undefined, () => undefined);
+    }
   });
 
   it('explains an error with a fix button, and the fix runs the setup command', async () => {
@@ -241,20 +239,29 @@ describe('Run as User panel (extension host)', function () {
     const fix = ran.user.error.fixes?.find((f) => f.action === 'scaffoldGrants');
     assert.ok(fix, JSON.stringify(ran.user.error));
     const r = await request({ type: 'runFix', action: fix.action });
-    const registered = (await vscode.commands.getCommands(true)).includes('neonAuthorize.scaffoldGrants');
-    // The fix starts the setup command when it is registered (which then asks its own questions), and
-    // says plainly when it is not.
-    if (registered) assert.ok(r.ok && (r.result as { message?: string }).message === 'Scaffold Grants started.', JSON.stringify(r));
-    else assert.ok(!r.ok && /neonAuthorize\.scaffoldGrants is not available/.test(r.error.message));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.ok((await vscode.commands.getCommands(true)).includes('neonAuthorize.scaffoldGrants'), 'the extension registers neonAuthorize.scaffoldGrants');
+    // The fix starts the setup command, which then asks its own questions.
+    assert.ok(r.ok && (r.result as { message?: string }).message === 'Scaffold Grants started.', JSON.stringify(r));
+    // Answer each question with Enter (its highlighted choice) as it appears, until the grants open.
+    const isGrants = (e: vscode.TextEditor) => /^grants-[^/]*\.sql$/.test(e.document.uri.path);
+    const scaffold = await waitFor(
+      async () => {
+        const open = vscode.window.visibleTextEditors.find(isGrants);
+        if (!open) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+        return open;
+      },
+      { timeout: 60_000, message: 'the grants document Scaffold Grants opens' },
+    );
+    assert.match(scaffold.document.getText(), /GRANT [A-Z, ]+ ON ALL TABLES\s+IN SCHEMA/);
+    await vscode.window.showTextDocument(scaffold.document);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   it('"Run Table as User" puts the table query in the panel and runs it', async () => {
     const before = posted.length;
     await vscode.commands.executeCommand('neonAuthorize.runTableAsUser', { kind: 'table', schema: SCHEMA, name: 'todos' });
     const expected = `select * from "${SCHEMA}"."todos" limit 200`;
-    const shown = await waitFor('the table query', () =>
+    const shown = await waitForPosted('the table query', () =>
       posted.slice(before).find((m) => (m.type === 'setSql' && m.sql === expected && m.run) || (m.type === 'init' && m.state.sql === expected && m.state.runOnOpen)),
     );
     assert.ok(shown);
@@ -271,13 +278,13 @@ describe('Run as User panel (extension host)', function () {
     const statement = `select task from ${TABLE} where task = 'a;b'`;
     const sent = (from: number, sql: string) => () =>
       posted.slice(from).find((m) => (m.type === 'setSql' && m.sql === sql && m.run) || (m.type === 'init' && m.state.sql === sql && m.state.runOnOpen));
-    await waitFor('the statement at the cursor', sent(before, statement));
+    await waitForPosted('the statement at the cursor', sent(before, statement));
 
     const shown = await vscode.window.showTextDocument(document);
     shown.selection = new vscode.Selection(document.positionAt(0), document.positionAt('select 1 as first'.length));
     before = posted.length;
     await vscode.commands.executeCommand('neonAuthorize.runSelectionAsUser');
-    await waitFor('the selection', sent(before, 'select 1 as first'));
+    await waitForPosted('the selection', sent(before, 'select 1 as first'));
     await vscode.window.showTextDocument(document);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });

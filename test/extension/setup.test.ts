@@ -1,4 +1,4 @@
-// Issue 3 in the real extension host, on the in-process playground: Start Playground, Install
+// The setup commands in the real extension host, on the in-process playground: Start Playground, Install
 // pg_session_jwt, Scaffold Grants, Scaffold Policies, Run SQL on Owner, Enable RLS, Refresh — each run
 // through VS Code with arguments, then checked in the Authorize view's nodes and the opened documents.
 // Everything lives in its own schema so other suites sharing the playground are not disturbed.
@@ -83,7 +83,7 @@ describe('setup commands on the playground', function () {
     assert.equal(findNode(await view(), `table:${SCHEMA}.half_done`), undefined);
   });
 
-  it('Scaffold Grants opens the seeds\' GRANT block as SQL; run on the owner, the view shows the grants', async () => {
+  it('Scaffold Grants opens the Authorize guides\' GRANT block as SQL; run on the owner, the view shows the grants', async () => {
     const scaffold = await run<ScaffoldResult>('neonAuthorize.scaffoldGrants', { schema: SCHEMA, includeSequences: true });
     assert.equal(scaffold.language, 'sql');
     const editor = vscode.window.activeTextEditor;

@@ -133,7 +133,7 @@ for (const backend of BACKENDS) {
       }
     });
 
-    it("the seeds' todos schema: only the missing index on user_id is reported", async () => {
+    it("the Authorize guides' todos schema: only the missing index on user_id is reported", async () => {
       const { SEED_SQL } = await import('../support/playgrounds');
       await runAll(tp, SEED_SQL);
       try {

@@ -3,13 +3,12 @@
  * through Neon's driver, stopped with a signal.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { neon, neonConfig } from '@neondatabase/serverless';
 import { freePort } from '../../src/playground/net';
 import { ensureCliBuilt, runCli, serveCli, stopCli } from '../support/cli';
+import { makeTempDir, removeTempDir } from '../support/cleanup.mjs';
+import { waitFor } from '../support/waitFor.mjs';
 
 describe('naw CLI', function () {
   let dir: string;
@@ -17,8 +16,8 @@ describe('naw CLI', function () {
     ensureCliBuilt();
     neonConfig.fetchEndpoint = (host, port) => `http://${host}:${port}/sql`;
   });
-  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'naw-cli-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(() => (dir = makeTempDir('naw-cli-')));
+  afterEach(() => removeTempDir(dir));
 
   it('serve --json prints the URLs; mint in the same folder makes tokens serve accepts; SIGTERM stops it cleanly', async () => {
     const { child, firstLine } = await serveCli(['--port', '0', '--memory', '--data', dir, '--json']);
@@ -36,10 +35,23 @@ describe('naw CLI', function () {
   });
 
   it('serve prints .env lines by default', async () => {
-    const { child } = await serveCli(['--port', '0', '--memory', '--data', dir]);
-    let text = '';
-    child.stdout!.on('data', (d) => (text += d));
-    await new Promise((r) => setTimeout(r, 200));
+    const { child, stdout } = await serveCli(['--port', '0', '--memory', '--data', dir]);
+    const text = await waitFor(() => /^# Serving on .*\n/m.test(stdout()) && stdout(), { timeout: 10_000, message: () => `the closing "# Serving on" line; printed so far:\n${stdout()}` });
+    const lines = text.trimEnd().split('\n');
+    assert.equal(lines[0], '# Neon Authorize Workbench playground');
+    assert.match(lines.at(-1)!, /^# Serving on http:\/\/127\.0\.0\.1:\d+\/sql; in your app: neonConfig\.fetchEndpoint = process\.env\.NEON_FETCH_ENDPOINT\. Ctrl-C stops\.$/);
+    const env = Object.fromEntries(lines.slice(1, -1).map((line) => {
+      const m = /^([A-Z_]+)='([^']*)'$/.exec(line);
+      assert.ok(m, `not a .env line: ${line}`);
+      return [m[1], m[2]];
+    }));
+    assert.deepEqual(Object.keys(env), ['DATABASE_URL', 'DATABASE_AUTHENTICATED_URL', 'NEXT_PUBLIC_DATABASE_AUTHENTICATED_URL', 'DATABASE_ANONYMOUS_URL', 'NEON_FETCH_ENDPOINT', 'NEON_JWKS_URL']);
+    for (const key of ['DATABASE_URL', 'DATABASE_AUTHENTICATED_URL', 'DATABASE_ANONYMOUS_URL']) assert.match(env[key]!, /^postgresql:\/\/\w+:[^@]+@127\.0\.0\.1:\d+\/neondb$/, key);
+    assert.equal(env.NEXT_PUBLIC_DATABASE_AUTHENTICATED_URL, env.DATABASE_AUTHENTICATED_URL);
+    assert.match(env.NEON_FETCH_ENDPOINT!, /^http:\/\/127\.0\.0\.1:\d+\/sql$/);
+    assert.equal(env.NEON_JWKS_URL, env.NEON_FETCH_ENDPOINT!.replace(/\/sql$/, '/.well-known/jwks.json'));
+    // The lines work: the owner URL reaches the database through the endpoint printed beside it.
+    assert.deepEqual(await neon(env.DATABASE_URL!).query('select current_user as role'), [{ role: new URL(env.DATABASE_URL!).username }]);
     assert.equal(await stopCli(child, 'SIGINT'), 0);
   });
 

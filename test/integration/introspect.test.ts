@@ -15,7 +15,7 @@ import {
   type Queryable,
 } from '../../src/core/introspect/index';
 import { scaffoldGrants } from '../../src/core/scaffold/grants';
-import { startManagedPostgres, type ManagedPostgres } from '../../src/playground/managedPostgres';
+import { startManagedPostgres, type ManagedPostgres } from '../support/managedPostgres';
 import { installPgSessionJwtIntoPglite } from '../../src/playground/pgSessionJwt';
 
 interface Target {

@@ -1,12 +1,12 @@
 /**
- * The seed guides end to end through Neon's unmodified driver, on PGlite and on a real
- * PostgreSQL server: what a todos app sees as alice, bob, anonymous and the owner.
+ * Neon's Stack Auth and Stytch Authorize guides end to end through Neon's unmodified driver, on
+ * PGlite and on a real PostgreSQL server: what a todos app sees as alice, bob, anonymous and the owner.
  */
 import assert from 'node:assert/strict';
 import { applySeed, BACKENDS, startTestPlayground, type TestPlayground } from '../support/playgrounds';
 
 for (const backend of BACKENDS) {
-  describe(`seed guide end to end (${backend})`, function () {
+  describe(`Authorize guide end to end (${backend})`, function () {
     let t: TestPlayground;
 
     before(async () => {

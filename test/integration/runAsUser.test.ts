@@ -1,7 +1,7 @@
 /**
  * The run-as-user engine end to end on the playground, on PGlite and on a real PostgreSQL server, with
- * the seed guides' todos (alice's two rows, bob's one), personas alice / bob / anonymous, all three
- * paths, write confirmation, and every pain point of neon-facts §7 produced for real.
+ * the Authorize guides' todos (alice's two rows, bob's one), personas alice / bob / anonymous, all three
+ * paths, write confirmation, and every pain point of docs/rls-pitfalls.md produced for real.
  */
 import assert from 'node:assert/strict';
 import { SignJWT, generateKeyPair } from 'jose';
@@ -9,9 +9,10 @@ import { splitConnectionSecret } from '../../src/core/connections/url';
 import { decodeTokenUnverified } from '../../src/core/jwt/decode';
 import { generateSigningKey, mintToken } from '../../src/core/jwt/mint';
 import { neonConfig } from '@neondatabase/serverless';
-import { endpointFor, routeConnectionToEndpoint, RunAsUserEngine, type QueryEvent, type RunAsUserOutcome, type RunAsUserRequest } from '../../src/core/runAsUser';
-import type { RunPath, RunResult, SideOutcome } from '../../src/core/runAsUserProtocol';
-import { isResultOf } from '../../src/core/runAsUserProtocol';
+import { endpointFor, routeConnectionToEndpoint } from '../../src/core/connections';
+import { RunAsUserEngine, type QueryEvent, type RunAsUserOutcome, type RunAsUserRequest, type RunPath, type RunResult, type SideOutcome } from '../../src/core/runAsUser';
+import { validateResult } from '../../src/core/runAsUserProtocol/messages';
+import { runResponseOf } from '../../src/extension/runAsUser/host';
 import { freePort } from '../../src/playground/net';
 import { BACKENDS, SEED_SQL, startTestPlayground, type TestPlayground } from '../support/playgrounds';
 
@@ -20,7 +21,8 @@ type Ran = { kind: 'ran' } & RunResult;
 function ran(outcome: RunAsUserOutcome): Ran {
   if (outcome.kind !== 'ran') assert.fail(`expected a run, got ${outcome.kind}: ${JSON.stringify(outcome)}`);
   // What the host sends to the webview must pass the protocol's own validator.
-  assert.ok(isResultOf('run', outcome), 'the outcome is a valid RunResponse');
+  const checked = validateResult('run', runResponseOf(outcome));
+  assert.ok(checked.ok, `the outcome is a valid RunResponse: ${!checked.ok && checked.error}`);
   return outcome;
 }
 
@@ -246,9 +248,11 @@ for (const backend of BACKENDS) {
         }
         // What the endpoint saw: the user's query came as role authenticated with a JWT, never as the owner.
         const seen = requests.slice(before);
-        assert.equal(seen.filter((q) => q.authenticated === 'jwt').length, 1);
-        assert.ok(seen.filter((q) => q.authenticated === 'jwt').every((q) => q.role === 'authenticated'));
-        assert.ok(seen.filter((q) => q.authenticated === 'password').every((q) => q.role !== 'authenticated'));
+        const byJwt = seen.filter((q) => q.authenticated === 'jwt');
+        const byPassword = seen.filter((q) => q.authenticated === 'password');
+        assert.deepEqual(byJwt.map((q) => q.role), ['authenticated']);
+        assert.ok(byPassword.length > 0, `the owner's queries reached the endpoint too: ${JSON.stringify(seen)}`);
+        assert.ok(byPassword.every((q) => q.role !== 'authenticated'), JSON.stringify(byPassword));
 
         events = [];
         ran(await run({ sql: 'select user_id from todos', path: 'self-verified', token: tokens.alice }));
@@ -271,15 +275,15 @@ for (const backend of BACKENDS) {
         assert.equal(asked.table, 'todos');
         assert.deepEqual(asked.targetTables, ['todos']);
         assert.match(asked.message, /Confirm to run it once, as alice \(role authenticated\), on the user side only/);
-        assert.ok(isResultOf('run', asked));
+        assert.ok(validateResult('run', runResponseOf(asked)).ok);
         assert.equal(await count(), before, 'nothing ran before the confirmation');
 
-        const wrongId = await run({ sql, path: 'playground', token: tokens.alice, confirmed: true, confirmationId: 'not-this-one' });
+        const wrongId = await run({ sql, path: 'playground', token: tokens.alice, confirmationId: 'not-this-one' });
         assert.equal(wrongId.kind, 'confirm-write');
         assert.equal(await count(), before, 'a confirmation for another statement runs nothing');
 
         events = [];
-        const r = ran(await run({ sql, path: 'playground', token: tokens.alice, confirmed: true, confirmationId: asked.confirmationId }));
+        const r = ran(await run({ sql, path: 'playground', token: tokens.alice, confirmationId: asked.confirmationId }));
         assert.equal(await count(), before + 1, 'ran once');
         assert.equal(await count("task = 'water plants' and user_id = 'alice'"), 1);
         assert.ok(r.user.kind === 'rows');
@@ -292,12 +296,13 @@ for (const backend of BACKENDS) {
         assert.ok(r.notes.some((n) => n.message === 'INSERT ran once, as alice (role authenticated), on the user side only: 1 row.'));
         const inserts = events.filter((e) => e.statements.some((s) => s === sql));
         assert.deepEqual(inserts.map((e) => e.side), ['user'], 'the INSERT reached the user side once and the owner never');
-        assert.ok(events.filter((e) => e.side === 'owner').every((e) => e.readOnly));
+        const ownerEvents = events.filter((e) => e.side === 'owner');
+        assert.ok(ownerEvents.length > 0 && ownerEvents.every((e) => e.readOnly), `the owner side ran read only: ${JSON.stringify(ownerEvents)}`);
         await owner("delete from todos where task = 'water plants'");
       });
 
       it('self-verified: a confirmed INSERT takes user_id from the verified claims', async () => {
-        const r = ran(await run({ sql: "insert into todos (task) values ('self verified') returning user_id", path: 'self-verified', token: tokens.bob, confirmed: true }));
+        const r = ran(await run({ sql: "insert into todos (task) values ('self verified') returning user_id", path: 'self-verified', token: tokens.bob, ownerConfirmedOutsidePanel: true }));
         assert.deepEqual(rowsOf(r.user), [['bob']]);
         assert.equal(await count("task = 'self verified' and user_id = 'bob'"), 1);
         await owner("delete from todos where task = 'self verified'");
@@ -305,7 +310,7 @@ for (const backend of BACKENDS) {
 
       it("an UPDATE of bob's row as alice affects 0 rows, and the note says the USING clause hid it", async () => {
         for (const path of ['playground', 'self-verified'] as const) {
-          const r = ran(await run({ sql: "update todos set task = 'hacked' where task = 'fix bike'", path, token: tokens.alice, confirmed: true }));
+          const r = ran(await run({ sql: "update todos set task = 'hacked' where task = 'fix bike'", path, token: tokens.alice, ownerConfirmedOutsidePanel: true }));
           assert.ok(r.user.kind === 'rows');
           assert.equal(r.user.result.rowCount, 0);
           const note = r.notes.find((n) => n.level === 'warning' && n.message.startsWith('UPDATE affected 0 rows'));
@@ -317,7 +322,7 @@ for (const backend of BACKENDS) {
 
       it('a DELETE of everyone\'s rows as bob deletes his only, and says how many RLS kept from him', async () => {
         await owner("insert into todos (task, user_id) values ('temp a', 'alice'), ('temp b', 'bob')");
-        const r = ran(await run({ sql: "delete from todos where task like 'temp%'", path: 'authorize-http', token: tokens.bob, confirmed: true }));
+        const r = ran(await run({ sql: "delete from todos where task like 'temp%'", path: 'authorize-http', token: tokens.bob, ownerConfirmedOutsidePanel: true }));
         assert.ok(r.user.kind === 'rows');
         assert.equal(r.user.result.rowCount, 1);
         assert.ok(r.notes.some((n) => n.message === 'DELETE affected 1 of the 2 rows its WHERE clause matches for the owner: the USING clause of the DELETE (or SELECT) policy hid 1 from bob (role authenticated).'), JSON.stringify(r.notes));
@@ -327,30 +332,30 @@ for (const backend of BACKENDS) {
 
       it('an INSERT violating WITH CHECK raises, explained, and changes nothing', async () => {
         const before = await count();
-        const r = ran(await run({ sql: "insert into todos (task, user_id) values ('sneaky', 'bob')", path: 'playground', token: tokens.alice, confirmed: true }));
+        const r = ran(await run({ sql: "insert into todos (task, user_id) values ('sneaky', 'bob')", path: 'playground', token: tokens.alice, ownerConfirmedOutsidePanel: true }));
         const e = errorOf(r.user);
         assert.equal(e.code, '42501');
         assert.equal(e.title, "The row fails todos's policy check (WITH CHECK)");
         assert.match(e.message, /WITH CHECK expression of "authenticated"'s INSERT policy rejects/);
-        assert.deepEqual(e.fixes, [{ label: 'Scaffold Policies', action: 'scaffoldPolicies', target: 'todos' }]);
+        assert.deepEqual(e.fixes, [{ action: 'scaffoldPolicies', target: 'todos' }]);
         assert.match((r.owner.kind === 'rows' && r.owner.caption) || '', /^todos unchanged: the INSERT failed/);
         assert.equal(await count(), before);
       });
 
       it('INSERT … RETURNING without a SELECT policy is explained; without RETURNING it works', async () => {
         for (const path of ['playground', 'self-verified'] as const) {
-          const r = ran(await run({ sql: "insert into notes (body) values ('hello') returning id", path, token: tokens.alice, confirmed: true }));
+          const r = ran(await run({ sql: "insert into notes (body) values ('hello') returning id", path, token: tokens.alice, ownerConfirmedOutsidePanel: true }));
           const e = errorOf(r.user);
           assert.equal(e.title, 'INSERT … RETURNING needs a SELECT policy on notes');
           assert.match(e.message, /no SELECT policy lets "authenticated" see rows of notes/);
         }
-        const ok = ran(await run({ sql: "insert into notes (body) values ('hello')", path: 'playground', token: tokens.alice, confirmed: true }));
+        const ok = ran(await run({ sql: "insert into notes (body) values ('hello')", path: 'playground', token: tokens.alice, ownerConfirmedOutsidePanel: true }));
         assert.ok(ok.user.kind === 'rows' && ok.user.result.rowCount === 1);
         assert.equal(Number((await owner("select count(*)::int as n from notes where user_id = 'alice'"))[0].n), 1);
       });
 
       it('a token without sub: auth.user_id() is NULL, so the policy refuses the row', async () => {
-        const r = ran(await run({ sql: "insert into todos (task) values ('no sub')", path: 'playground', token: tokens.nosub, confirmed: true }));
+        const r = ran(await run({ sql: "insert into todos (task) values ('no sub')", path: 'playground', token: tokens.nosub, ownerConfirmedOutsidePanel: true }));
         const e = errorOf(r.user);
         assert.equal(e.title, 'auth.user_id() is NULL, so the policy refuses the row');
         assert.match(e.message, /the token has no "sub" claim/);
@@ -364,7 +369,7 @@ for (const backend of BACKENDS) {
         if (asked.kind !== 'confirm-write') return;
         assert.match(asked.message, /looked like a read, but it tried to write/);
         assert.equal(await count(), before);
-        const r = ran(await run({ sql: "select add_todo('via function')", path: 'playground', token: tokens.alice, confirmed: true, confirmationId: asked.confirmationId }));
+        const r = ran(await run({ sql: "select add_todo('via function')", path: 'playground', token: tokens.alice, confirmationId: asked.confirmationId }));
         assert.ok(r.user.kind === 'rows');
         assert.equal(r.owner.kind, 'skipped-write');
         assert.equal(await count("task = 'via function' and user_id = 'alice'"), 1);
@@ -375,7 +380,7 @@ for (const backend of BACKENDS) {
       it('DDL runs once on the user side when confirmed', async () => {
         const asked = await run({ sql: 'create table scratch (id int)', path: 'playground', token: tokens.alice });
         assert.equal(asked.kind, 'confirm-write');
-        const r = ran(await run({ sql: 'create table scratch (id int)', path: 'playground', token: tokens.alice, confirmed: true }));
+        const r = ran(await run({ sql: 'create table scratch (id int)', path: 'playground', token: tokens.alice, ownerConfirmedOutsidePanel: true }));
         // authenticated may not create tables in public: the refusal is explained as a grant problem.
         const e = errorOf(r.user);
         assert.equal(e.code, '42501');
@@ -385,7 +390,7 @@ for (const backend of BACKENDS) {
       });
     });
 
-    describe('missing grants (neon-facts §7)', () => {
+    describe('missing grants', () => {
       it('permission denied for table', async () => {
         await owner('revoke select on todos from authenticated');
         try {
@@ -395,7 +400,7 @@ for (const backend of BACKENDS) {
             assert.equal(e.code, '42501');
             assert.equal(e.title, 'Missing grant: "authenticated" may not use table todos');
             assert.match(e.message, /GRANT SELECT, INSERT, UPDATE, DELETE ON todos TO authenticated;/);
-            assert.deepEqual(e.fixes, [{ label: 'Scaffold Grants', action: 'scaffoldGrants', target: 'todos' }]);
+            assert.deepEqual(e.fixes, [{ action: 'scaffoldGrants', target: 'todos' }]);
             assert.equal(rowsOf(r.owner).length, 3, 'the owner side still shows the rows');
           }
         } finally {
@@ -426,7 +431,7 @@ for (const backend of BACKENDS) {
 
       it('permission denied for sequence', async () => {
         await owner('create table counters (id serial primary key, n int)');
-        const r = ran(await run({ sql: 'insert into counters (n) values (1)', path: 'playground', token: tokens.alice, confirmed: true }));
+        const r = ran(await run({ sql: 'insert into counters (n) values (1)', path: 'playground', token: tokens.alice, ownerConfirmedOutsidePanel: true }));
         const e = errorOf(r.user);
         assert.equal(e.title, 'Missing grant: "authenticated" may not use sequence counters_id_seq');
         assert.match(e.message, /GRANT USAGE, SELECT ON SEQUENCE counters_id_seq TO authenticated;/);
@@ -434,7 +439,7 @@ for (const backend of BACKENDS) {
       });
     });
 
-    describe('tokens Neon refuses (neon-facts §2)', () => {
+    describe('tokens Neon refuses', () => {
       it('the owner URL with a token: jwk not found, explained as the wrong role', async () => {
         const wrong = new RunAsUserEngine({
           owner: { url: t.playground.ownerUrl, fetchEndpoint: t.playground.fetchEndpoint },
@@ -506,7 +511,7 @@ for (const backend of BACKENDS) {
       });
     });
 
-    describe('RLS that would not apply is refused (neon-facts §7: the owner is a false green)', () => {
+    describe('RLS that would not apply is refused (the owner is a false green)', () => {
       it('self-verified logged in as the owner: SET ROLE is refused, with the GRANT to run', async () => {
         const asOwner = new RunAsUserEngine({
           owner: { url: t.playground.ownerUrl, fetchEndpoint: t.playground.fetchEndpoint },
@@ -546,9 +551,9 @@ for (const backend of BACKENDS) {
         // The app role creates its own table (e.g. migrations run as the app role): it then owns it.
         await owner('grant create on schema public to authenticated');
         try {
-          const created = ran(await run({ sql: 'create table own_todos (id int primary key, user_id text default auth.user_id())', path: 'self-verified', token: tokens.alice, confirmed: true }));
+          const created = ran(await run({ sql: 'create table own_todos (id int primary key, user_id text default auth.user_id())', path: 'self-verified', token: tokens.alice, ownerConfirmedOutsidePanel: true }));
           assert.ok(created.user.kind === 'rows', JSON.stringify(created.user));
-          ran(await run({ sql: 'alter table own_todos enable row level security', path: 'self-verified', token: tokens.alice, confirmed: true }));
+          ran(await run({ sql: 'alter table own_todos enable row level security', path: 'self-verified', token: tokens.alice, ownerConfirmedOutsidePanel: true }));
           const alice = await t.as('alice');
           await alice.query("insert into own_todos values (1, 'alice'), (2, 'bob')");
           for (const path of PATHS) {
@@ -558,7 +563,7 @@ for (const backend of BACKENDS) {
             assert.match(e.message, /"authenticated" owns public\.own_todos, and owners skip its policies unless the table has FORCE ROW LEVEL SECURITY/);
             assert.deepEqual(e.fixes?.map((f) => f.action), ['chooseConnection']);
           }
-          const w = ran(await run({ sql: 'delete from own_todos', path: 'self-verified', token: tokens.alice, confirmed: true }));
+          const w = ran(await run({ sql: 'delete from own_todos', path: 'self-verified', token: tokens.alice, ownerConfirmedOutsidePanel: true }));
           assert.match(errorOf(w.user).title, /^Not shown: RLS would not apply/);
           assert.deepEqual(await alice.query('select count(*)::int as n from own_todos'), [{ n: 2 }], 'the guard aborted the DELETE before it ran');
         } finally {

@@ -8,8 +8,8 @@ import pg from 'pg';
 import { introspectDatabase, introspectTables, type Queryable, type TableSnapshot } from '../../src/core/introspect/index';
 import { scaffoldGrants } from '../../src/core/scaffold/grants';
 import { scaffoldPolicies, type PolicyTemplateId } from '../../src/core/scaffold/policies';
-import { NON_UNRESERVED_KEYWORDS, quoteIdent } from '../../src/core/scaffold/sqlIdent';
-import { startManagedPostgres } from '../../src/playground/managedPostgres';
+import { NON_UNRESERVED_KEYWORDS, quoteIdent } from '../../src/core/sql/quote';
+import { startManagedPostgres } from '../support/managedPostgres';
 import { installPgSessionJwtIntoPglite } from '../../src/playground/pgSessionJwt';
 
 type Claims = Record<string, unknown> | null;
@@ -43,7 +43,7 @@ async function startTarget(backend: 'pglite' | 'postgres'): Promise<Target> {
   const admin = new pg.Client({ connectionString: server.superuserUrl });
   await owner.connect();
   await admin.connect();
-  // As the seeds do it: on the owner connection.
+  // As the Authorize guides do it: on the owner connection.
   await owner.query('CREATE EXTENSION IF NOT EXISTS pg_session_jwt');
   return {
     owner: pgQueryable(owner),
@@ -110,7 +110,7 @@ async function describeTable(db: Target, schema: string, name: string) {
   return t;
 }
 
-/** Creates `schema` with the seeds' todos table (user_id without its default: the scaffold adds it) and grants. */
+/** Creates `schema` with the Authorize guides' todos table (user_id without its default: the scaffold adds it) and grants. */
 async function todosFixture(db: Target, schema: string, userIdType = 'text'): Promise<void> {
   const s = quoteIdent(schema);
   await run(db.owner, [
@@ -155,7 +155,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       for (const r of server.rows) assert.equal(quoteIdent(r.n as string), r.q, String(r.n));
     });
 
-    it('grants: the seeds\' block covers existing and future tables and the schema', async () => {
+    it('grants: the guides\' block covers existing and future tables and the schema', async () => {
       await run(db.owner, ['CREATE SCHEMA g1', 'CREATE TABLE g1.before_grants (id int primary key, note text)']);
       const grants = scaffoldGrants({ schema: 'g1' });
       assert.equal(grants.statements.length, 6);
@@ -221,7 +221,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       assert.deepEqual(t.sequences[0]!.privileges.authenticated, { usage: true, select: true, update: false });
     });
 
-    it('owner-crud: the seeds\' four policies, default, index — and alice/bob/anonymous see what they should', async () => {
+    it('owner-crud: the guides\' four policies, default, index — and alice/bob/anonymous see what they should', async () => {
       await todosFixture(db, 'p1');
       const out = await scaffoldOn(db, 'p1', 'todos', 'owner-crud');
       assert.equal(out.userColumn, 'user_id');

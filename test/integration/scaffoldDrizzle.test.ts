@@ -4,8 +4,7 @@
 // columns, RLS on, same commands/roles/USING/WITH CHECK presence per policy, same index, and the same
 // answers for alice, bob and anonymous.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -14,8 +13,9 @@ import { introspectDatabase, type Queryable, type TableSnapshot } from '../../sr
 import { scaffoldDrizzle } from '../../src/core/scaffold/drizzle';
 import { scaffoldGrants } from '../../src/core/scaffold/grants';
 import { scaffoldPolicies, type PolicyTemplateId } from '../../src/core/scaffold/policies';
-import { qualifiedName, quoteIdent } from '../../src/core/scaffold/sqlIdent';
+import { qualifiedName, quoteIdent } from '../../src/core/sql/quote';
 import { installPgSessionJwtIntoPglite } from '../../src/playground/pgSessionJwt';
+import { makeTempDir, removeTempDir } from '../support/cleanup.mjs';
 
 type Claims = Record<string, unknown> | null;
 
@@ -48,7 +48,7 @@ const SEED_TODOS = `CREATE TABLE todos (
   inserted_at timestamp not null default now())`;
 
 const todos = (template: PolicyTemplateId, initplanSafe = false): Fixture => ({
-  title: `todos (seed table), ${template}${initplanSafe ? ', initplan-safe' : ''}`,
+  title: `todos (the guides' table), ${template}${initplanSafe ? ', initplan-safe' : ''}`,
   schema: 'public',
   table: 'todos',
   createSql: [SEED_TODOS],
@@ -180,12 +180,12 @@ describe('Drizzle scaffold vs SQL scaffold (drizzle-kit generates the SQL)', fun
 
   before(async () => {
     // The generated module imports drizzle-orm: give its folder the project's node_modules.
-    moduleDir = mkdtempSync(join(tmpdir(), 'naw-drizzle-'));
+    moduleDir = makeTempDir('naw-drizzle-');
     symlinkSync(resolve('node_modules'), join(moduleDir, 'node_modules'), 'dir');
     [sqlDb, drizzleDb] = await Promise.all([freshDb(), freshDb()]);
   });
   after(async () => {
-    rmSync(moduleDir, { recursive: true, force: true });
+    removeTempDir(moduleDir);
     await sqlDb?.close();
     await drizzleDb?.close();
   });

@@ -1,16 +1,17 @@
-// The scaffolds' text and choices, without a database: the seeds' wording, the guessers, option errors.
+// The scaffolds' text and choices, without a database: the Authorize guides' wording, the guessers, option errors.
 // (Running the SQL for real is scaffold.test.ts; the Drizzle comparison is scaffoldDrizzle.test.ts.)
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { scaffoldDrizzle } from '../../src/core/scaffold/drizzle';
 import { scaffoldGrants } from '../../src/core/scaffold/grants';
-import { guessOrgColumn, guessUserColumn, scaffoldPolicies, type TableDescription } from '../../src/core/scaffold/policies';
+import type { TableDescription } from '../../src/core/introspect/types';
+import { guessOrgColumn, guessUserColumn, scaffoldPolicies } from '../../src/core/scaffold/policies';
 import { ScaffoldOptionError } from '../../src/core/scaffold/script';
-import { fitIdentifier, qualifiedName, quoteIdent, quoteLiteral } from '../../src/core/scaffold/sqlIdent';
+import { fitIdentifier, qualifiedName, quoteIdent, quoteLiteral } from '../../src/core/sql/quote';
 
-const SEED = readFileSync(new URL('../../../shared/seeds/stytch-neon-authorize.md', import.meta.url), 'utf8');
+const SEED = readFileSync(new URL('../fixtures/authorize-guide-sql.md', import.meta.url), 'utf8');
 
-/** The SQL statements of the seed's fenced blocks that contain `marker`, comments dropped, whitespace and case folded. */
+/** The SQL statements of the guide's fenced blocks that contain `marker`, comments dropped, whitespace and case folded. */
 function seedStatements(marker: string): string[] {
   const blocks = [...SEED.matchAll(/```sql[^\n]*\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes(marker));
   return blocks.flatMap((b) => b.replace(/--[^\n]*/g, '').split(';')).map(fold).filter(Boolean);
@@ -34,7 +35,7 @@ const TODOS: TableDescription = {
 };
 
 describe('scaffold text', () => {
-  it('grants: the default block is the seed\'s block, statement for statement', () => {
+  it('grants: the default block is the guide\'s block, statement for statement', () => {
     const ours = scaffoldGrants().statements.map(fold);
     assert.deepEqual(ours, seedStatements('ALTER DEFAULT PRIVILEGES'));
   });
@@ -71,7 +72,7 @@ describe('scaffold text', () => {
     });
   });
 
-  it('owner-crud: the seed\'s four policies, in the initplan-safe form', () => {
+  it('owner-crud: the guide\'s four policies, in the initplan-safe form', () => {
     const out = scaffoldPolicies(TODOS, { template: 'owner-crud', replaceExisting: false });
     const ours = out.statements.filter((s) => s.startsWith('CREATE POLICY') || s.includes('ENABLE ROW LEVEL')).map((s) => fold(s).replaceAll('public.todos', 'todos'));
     assert.deepEqual(ours, seedStatements('CREATE POLICY').filter((s) => !s.startsWith('create table')));
@@ -143,7 +144,7 @@ describe('scaffold text', () => {
     assert.equal(guessOrgColumn(cols(['id'])), undefined);
   });
 
-  it('Drizzle: the seed\'s table and crudPolicy call', () => {
+  it('Drizzle: the guide\'s table and crudPolicy call', () => {
     const out = scaffoldDrizzle(TODOS, { template: 'owner-crud' });
     assert.equal(out.tableVariable, 'todos');
     assert.match(out.code, /import \{ authUid, authenticatedRole, crudPolicy \} from 'drizzle-orm\/neon';/);

@@ -7,11 +7,11 @@ import { join, resolve } from 'node:path';
 export const repoRoot = resolve(__dirname, '../..');
 export const cliPath = join(repoRoot, 'dist/cli.js');
 
-/** Builds dist/ when it is missing or older than the sources the CLI is made of. */
+/** Builds dist/ when it is missing or older than the sources the CLI is made of, or than the build script. */
 export function ensureCliBuilt(): void {
   const newest = (dir: string): number =>
     readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
-  const sources = Math.max(newest(join(repoRoot, 'src/core')), newest(join(repoRoot, 'src/playground')));
+  const sources = Math.max(newest(join(repoRoot, 'src/core')), newest(join(repoRoot, 'src/playground')), statSync(join(repoRoot, 'esbuild.mjs')).mtimeMs);
   if (!existsSync(cliPath) || statSync(cliPath).mtimeMs < sources) {
     const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: repoRoot, encoding: 'utf8' });
     assert.equal(r.status, 0, `node esbuild.mjs failed: ${r.stdout}${r.stderr}`);
@@ -22,8 +22,8 @@ export function runCli(args: string[], cwd = repoRoot) {
   return spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', timeout: 60_000, cwd });
 }
 
-/** Starts `naw serve`; resolves with its first stdout line (the URLs). */
-export function serveCli(args: string[]): Promise<{ child: ChildProcess; firstLine: string; stderr: () => string }> {
+/** Starts `naw serve`; resolves with its first stdout line (the URLs) and what it printed so far. */
+export function serveCli(args: string[]): Promise<{ child: ChildProcess; firstLine: string; stdout: () => string; stderr: () => string }> {
   const child = spawn(process.execPath, [cliPath, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -32,7 +32,7 @@ export function serveCli(args: string[]): Promise<{ child: ChildProcess; firstLi
     child.stdout!.on('data', (d) => {
       out += d;
       const nl = out.indexOf('\n');
-      if (nl >= 0) resolveServe({ child, firstLine: out.slice(0, nl), stderr: () => err });
+      if (nl >= 0) resolveServe({ child, firstLine: out.slice(0, nl), stdout: () => out, stderr: () => err });
     });
     child.on('exit', (code) => reject(new Error(`naw serve exited ${code}: ${err}`)));
   });

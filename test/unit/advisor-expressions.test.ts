@@ -2,7 +2,7 @@
 // the user column, claim reads, and the rewrites the fixes use.
 import * as assert from 'node:assert/strict';
 import { analyzeExpression, replaceClaimSettingReads, wrapPerRowCalls } from '../../src/core/advisor';
-import { loadSqlParser } from '../../src/core/sqlClassify';
+import { loadSqlParser } from '../../src/core/sql/parser';
 
 const COLUMNS = ['id', 'user_id', 'org_id', 'body'];
 const analyze = (text: string) => analyzeExpression(text, 'todos', COLUMNS);

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import { findDrizzleDefinitions, findSqlDefinitions, indexDefinitions, placeFinding, type Definition, type SourceFile } from '../../src/core/advisor';
-import { loadSqlParser } from '../../src/core/sqlClassify';
+import { loadSqlParser } from '../../src/core/sql/parser';
 import { buildPresentation } from '../../src/extension/advisor/present';
 import { collectSourceFiles } from '../../src/playground/lintCommand';
 import * as drizzleSchema from '../fixtures/advisor/workspace/src/db/schema';

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { exitCodeFor, formatJson, formatSarif, formatText, indexDefinitions, placeFinding, type AdvisorFinding, type Definition, type LintReport } from '../../src/core/advisor';
-import { loadSqlParser } from '../../src/core/sqlClassify';
+import { loadSqlParser } from '../../src/core/sql/parser';
 import { collectSourceFiles } from '../../src/playground/lintCommand';
 import { sampleReport } from '../fixtures/advisor/sampleReport';
 

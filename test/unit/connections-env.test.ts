@@ -83,7 +83,7 @@ describe('parseDotenv (dotenv rules)', () => {
 });
 
 describe('findEnvConnections', () => {
-  it('finds the seeds\' owner and authenticated URLs (both variants) with their files', () => {
+  it('finds the Authorize guides\' owner and authenticated URLs (both variants) with their files', () => {
     const result = findEnvConnections([
       {
         path: '/ws/app/.env',

@@ -7,10 +7,10 @@ import {
   isConnectionUrl,
   joinConnectionSecret,
   maskConnectionUrl,
-  redactConnectionSecrets,
   SecretInSettingsError,
   splitConnectionSecret,
 } from '../../src/core/connections';
+import { findSecrets, maskSecrets } from '../../src/core/secrets';
 
 const NEON_OWNER =
   'postgresql://neondb_owner:npg_AbC123xyz@ep-cool-darkness-123456.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require';
@@ -53,10 +53,10 @@ describe('maskConnectionUrl', () => {
   it('masks keyword/value strings and URLs inside free text', () => {
     assert.equal(maskConnectionUrl("host=h dbname=app password='s3 cret' user=me"), 'host=h dbname=app password=**** user=me');
     assert.equal(
-      redactConnectionSecrets(`failed to connect to ${NEON_POOLED} (retrying)`),
+      maskSecrets(`failed to connect to ${NEON_POOLED} (retrying)`),
       'failed to connect to postgres://authenticated:****@ep-cool-darkness-123456-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require (retrying)',
     );
-    assert.equal(redactConnectionSecrets('the driver echoed hunter22 back', ['hunter22']), 'the driver echoed **** back');
+    assert.equal(maskSecrets('the driver echoed hunter22 back', ['hunter22']), 'the driver echoed **** back');
   });
 });
 
@@ -132,6 +132,17 @@ describe('splitConnectionSecret / joinConnectionSecret', () => {
     assert.equal(joined, 'postgres://me:p%40ss%3A%2Fword@h/db');
     assert.equal(splitConnectionSecret(joined).password, 'p@ss:/word');
     assert.throws(() => joinConnectionSecret('postgres://h/db', 'x'), InvalidConnectionUrlError);
+  });
+
+  it('moves every secret query parameter out and back in', () => {
+    const url = 'postgres://me:pw@h/db?sslmode=verify-full&SSLPassword=k%26ey&application_name=app&passwd=p2';
+    const split = splitConnectionSecret(url);
+    assert.deepEqual(split, { url: 'postgres://me@h/db?sslmode=verify-full&application_name=app', password: 'pw', secretParams: ['SSLPassword=k%26ey', 'passwd=p2'] });
+    assert.deepEqual(findSecrets(split.url), [], 'what stays in settings holds no secret');
+    assert.equal(joinConnectionSecret(split.url, split.password, split.secretParams), 'postgres://me:pw@h/db?sslmode=verify-full&application_name=app&SSLPassword=k%26ey&passwd=p2');
+    const onlyKeyPassword = splitConnectionSecret('postgres://me@h/db?sslpassword=k');
+    assert.deepEqual(onlyKeyPassword, { url: 'postgres://me@h/db', secretParams: ['sslpassword=k'] });
+    assert.equal(joinConnectionSecret(onlyKeyPassword.url, undefined, onlyKeyPassword.secretParams), 'postgres://me@h/db?sslpassword=k');
   });
 });
 

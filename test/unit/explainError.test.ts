@@ -1,6 +1,6 @@
 /**
- * Every error a run can hit (neon-facts §2 tokens, §7 pain points, connections) maps to what happened,
- * what to do and the fix buttons; nothing shown ever contains a password or a token. Errors are built the
+ * Every error a run can hit (tokens Neon refuses, the RLS pitfalls of docs/rls-pitfalls.md,
+ * pg_session_jwt, connections) maps to what happened, what to do and the fix buttons; nothing shown ever contains a password or a token. Errors are built the
  * way the drivers build them: NeonDbError (HTTP), pg's DatabaseError (TCP), NeonJwtError (the extension's
  * own Neon-rules check).
  */
@@ -14,11 +14,12 @@ import {
   explainRlsBypass,
   explainSqlProblem,
   explainUnrunnable,
-  redactSecrets,
   type ExplainContext,
   type RoleFacts,
 } from '../../src/core/runAsUser';
-import { isExplainedError } from '../../src/core/runAsUserProtocol';
+import { isExplainedError } from '../../src/core/runAsUserProtocol/messages';
+import { explainedErrorMessage } from '../../src/extension/runAsUser/host';
+import { maskSecrets } from '../../src/core/secrets';
 
 /** What Neon's HTTP endpoint gives the driver: a 400 body turned into a NeonDbError. */
 function neonError(message: string, fields: Record<string, string> = {}): NeonDbError {
@@ -38,7 +39,7 @@ const user = (extra: Partial<ExplainContext> = {}): ExplainContext => ({ side: '
 const actions = (e: { fixes?: { action: string }[] }) => e.fixes?.map((f) => f.action) ?? [];
 
 describe('explainError', () => {
-  describe('tokens Neon refuses (§2), from the HTTP endpoint', () => {
+  describe('tokens Neon refuses, from the HTTP endpoint', () => {
     const cases: [string, RegExp, string[]][] = [
       [M.missingCredentials, /^No usable token was sent$/, []],
       [M.invalidAuthorizationHeader, /^No usable token was sent$/, []],
@@ -63,7 +64,7 @@ describe('explainError', () => {
         assert.deepEqual(actions(e), fixes);
         assert.equal(e.detail, `Neon says: "${message}".`);
         assert.ok(e.message.length > 60, 'says what to do');
-        assert.ok(isExplainedError(e));
+        assert.ok(isExplainedError(explainedErrorMessage(e)), 'the panel can show it');
       });
     }
 
@@ -87,12 +88,12 @@ describe('explainError', () => {
     });
   });
 
-  describe('missing grants (§7)', () => {
+  describe('missing grants', () => {
     it('permission denied for table', () => {
       const e = explainError(pgError('42501', 'permission denied for table todos'), user({ statement: { kind: 'insert', command: 'INSERT', returning: false, targetTables: [] } }));
       assert.equal(e.title, 'Missing grant: "authenticated" may not use table todos');
       assert.match(e.message, /no INSERT privilege on todos.*GRANT SELECT, INSERT, UPDATE, DELETE ON todos TO authenticated;/);
-      assert.deepEqual(e.fixes, [{ label: 'Scaffold Grants', action: 'scaffoldGrants', target: 'todos' }]);
+      assert.deepEqual(e.fixes, [{ action: 'scaffoldGrants', target: 'todos' }]);
       assert.equal(e.code, '42501');
     });
 
@@ -140,14 +141,14 @@ describe('explainError', () => {
     });
   });
 
-  describe('row-level security errors (§7)', () => {
+  describe('row-level security errors', () => {
     const rls = (table = 'todos', using = false) => pgError('42501', `new row violates row-level security policy ${using ? '(USING expression) ' : ''}for table "${table}"`);
 
     it('WITH CHECK on INSERT', () => {
       const e = explainError(rls(), user({ statement: { kind: 'insert', command: 'INSERT', returning: false, targetTables: [{ name: 'todos' }] } }));
       assert.equal(e.title, "The row fails todos's policy check (WITH CHECK)");
       assert.match(e.message, /WITH CHECK expression of "authenticated"'s INSERT policy rejects.*skipped silently/);
-      assert.deepEqual(e.fixes, [{ label: 'Scaffold Policies', action: 'scaffoldPolicies', target: 'todos' }]);
+      assert.deepEqual(e.fixes, [{ action: 'scaffoldPolicies', target: 'todos' }]);
     });
 
     it('INSERT … RETURNING without a SELECT policy', () => {
@@ -174,7 +175,7 @@ describe('explainError', () => {
     });
   });
 
-  describe('pg_session_jwt (§3, §7)', () => {
+  describe('pg_session_jwt', () => {
     it('schema auth does not exist / function auth.user_id() does not exist', () => {
       const schema = explainError(neonError('schema "auth" does not exist', { code: '3F000' }), user({ side: 'owner' }));
       assert.equal(schema.title, 'pg_session_jwt is not installed');
@@ -254,7 +255,7 @@ describe('explainError', () => {
     });
 
     it('masks JWT-shaped text even when the token was not given as a secret', () => {
-      assert.equal(redactSecrets(`bad token ${token} here`), 'bad token **** here');
+      assert.equal(maskSecrets(`bad token ${token} here`), 'bad token **** here');
     });
   });
 

@@ -27,7 +27,7 @@ const STYTCH_LIVE = 'project-live-6c20cd16-73d5-44f7-852c-9a7e7b2ccf62';
 const FIREBASE = 'https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com';
 
 const CORPUS: Case[] = [
-  // Stack Auth (seed)
+  // Stack Auth (one of the two Authorize guides)
   {
     url: `https://api.stack-auth.com/api/v1/projects/${STACK_ID}/.well-known/jwks.json`,
     provider: 'stack-auth',
@@ -46,7 +46,7 @@ const CORPUS: Case[] = [
     canonical: 'https://api.stack-auth.com/api/v1/projects/my-awesome-project/.well-known/jwks.json',
     warn: ['query string "?foo=1"'],
   },
-  // Stytch (seed): test vs live, environment/project mismatch
+  // Stytch (the other Authorize guide): test vs live, environment/project mismatch
   {
     url: `https://test.stytch.com/v1/sessions/jwks/${STYTCH_TEST}`,
     provider: 'stytch',
@@ -270,7 +270,7 @@ describe('provider catalog: detectProvider over a URL corpus', () => {
 });
 
 describe('provider catalog: buildJwksUrl', () => {
-  it('builds the seeds\' Stack Auth and Stytch URLs', () => {
+  it('builds the Authorize guides\' Stack Auth and Stytch URLs', () => {
     assert.equal(
       buildJwksUrl('stack-auth', { projectId: 'my-awesome-project' }),
       'https://api.stack-auth.com/api/v1/projects/my-awesome-project/.well-known/jwks.json',
@@ -342,7 +342,7 @@ describe('provider catalog: buildJwksUrl', () => {
 });
 
 describe('provider catalog: entries and audience', () => {
-  it('starts with the seeds\' providers and every template names its fields', () => {
+  it('starts with the Authorize guides\' providers (Stack Auth, Stytch) and every template names its fields', () => {
     assert.deepEqual(
       PROVIDERS.slice(0, 2).map((p) => p.id),
       ['stack-auth', 'stytch'],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { markHiddenRows, hiddenRowIndices } from '../../src/core/resultDiff';
-import type { ResultSet } from '../../src/core/runAsUserProtocol';
+import type { ResultSet } from '../../src/core/runAsUserProtocol/messages';
 
 const TEXT = 25;
 const INT4 = 23;

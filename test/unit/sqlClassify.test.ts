@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import {
   classifySql,
   formatTableRef,
-  loadSqlParser,
   matchingRowsQuery,
   splitStatements,
   statementAt,
   type ClassifiedStatement,
 } from '../../src/core/sqlClassify';
+import { loadSqlParser } from '../../src/core/sql/parser';
 
 function classified(sql: string): ClassifiedStatement {
   const r = classifySql(sql);

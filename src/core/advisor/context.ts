@@ -1,7 +1,7 @@
 // What every rule reads: the snapshot, the advisor's own catalog facts, the app roles, and each policy
 // expression parsed once.
 import type { DatabaseSnapshot, PolicyInfo, TableSnapshot } from '../introspect';
-import type { PolicyCommand } from '../scaffold/policies';
+import type { PolicyCommand } from '../introspect/types';
 import type { AdvisorCatalog } from './catalog';
 import { analyzeExpression, type ExpressionAnalysis } from './expressions';
 

@@ -3,9 +3,10 @@
  * where auth.user_id()/auth.session()/auth.jwt()/current_setting() are called and whether Postgres
  * can evaluate each call once per query (an uncorrelated scalar sub-select becomes an InitPlan) or
  * must call it for every row; which column is compared with the user id; and rewrites of the text
- * for the fixes. Call `await loadSqlParser()` (src/core/sqlClassify) before using these.
+ * for the fixes. Call `await loadSqlParser()` (src/core/sql/parser) before using these.
  */
-import { parseSync } from 'libpg-query';
+import { parseSql } from '../sql/parser';
+import { quoteLiteral } from '../sql/quote';
 
 /** Functions whose value is the same for the whole query but which Postgres calls per row when left bare. */
 const AUTH_FUNCTIONS = new Set(['user_id', 'session', 'jwt', 'uid', 'organization', 'organization_id']);
@@ -206,7 +207,7 @@ export function callEnd(text: string, start: number): number {
  */
 export function analyzeExpression(text: string, table: string, columns: Iterable<string>): ExpressionAnalysis {
   const source = PREFIX + text;
-  const parsed = parseSync(source) as { stmts?: { stmt: Node }[] };
+  const parsed = parseSql(source) as { stmts?: { stmt: Node }[] };
   const root = parsed.stmts?.[0]?.stmt;
   const toIndex = byteOffsetMapper(source);
   const columnSet = new Set(columns);
@@ -319,7 +320,7 @@ export function replaceClaimSettingReads(analysis: ExpressionAnalysis): string {
       let replacement: string;
       if (setting === CLAIMS_SETTING) replacement = '(select auth.session())::text';
       else if (setting === `${CLAIM_SETTING_PREFIX}sub`) replacement = '(select auth.user_id())';
-      else replacement = `(select auth.session()->>'${setting.slice(CLAIM_SETTING_PREFIX.length).replace(/'/g, "''")}')`;
+      else replacement = `(select auth.session()->>${quoteLiteral(setting.slice(CLAIM_SETTING_PREFIX.length))})`;
       return { start: c.start, end: c.end, replacement };
     }),
   );

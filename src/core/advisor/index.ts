@@ -1,4 +1,4 @@
-// The RLS Advisor: Neon-aware lints of a live schema (issue 6). Plain TypeScript, no `vscode`: the CLI
+// The RLS Advisor: Neon-aware lints of a live schema. Plain TypeScript, no `vscode`: the CLI
 // (`naw lint`) and the extension's Problems-panel diagnostics both build on it.
 export { lintDatabase, lintSnapshot, UnknownRuleError, type LintOptions } from './lint';
 export { ADVISOR_RULES, ADVISOR_RULE_INFO, NEON_PG_SESSION_JWT_VERSION, type AdvisorRule } from './rules';

@@ -1,7 +1,7 @@
 // Runs the advisor over a live database: one snapshot (introspectDatabase) and the advisor's own catalog
 // queries, side by side, then every rule in memory.
 import { introspectDatabase, type DatabaseSnapshot, type Queryable } from '../introspect';
-import { loadSqlParser } from '../sqlClassify';
+import { loadSqlParser } from '../sql/parser';
 import { introspectAdvisorCatalog, type AdvisorCatalog } from './catalog';
 import { createLintContext } from './context';
 import { ADVISOR_RULES } from './rules';

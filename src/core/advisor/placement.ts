@@ -4,9 +4,9 @@
  * the real PostgreSQL parser, statement by statement, so one broken statement does not hide the others),
  * and drizzle-orm's `pgTable(` / `pgPolicy(` / `crudPolicy(` / `pgView(` calls in TypeScript (a small
  * scanner: strings, comments and template literals skipped, parentheses matched). No `vscode` import.
- * SQL needs `await loadSqlParser()` (src/core/sqlClassify) first.
+ * SQL needs `await loadSqlParser()` (src/core/sql/parser) first.
  */
-import { parseSync } from 'libpg-query';
+import { parseSql } from '../sql/parser';
 import { splitStatements } from '../sqlClassify';
 import { definitionSourceOf } from './sources';
 import type { AdvisorFinding, AdvisorObject } from './types';
@@ -179,7 +179,7 @@ function splitAtSemicolons(text: string, offset: number): { text: string; start:
 }
 
 function parseStatement(text: string): Node | undefined {
-  return (parseSync(text) as { stmts?: { stmt: Node }[] }).stmts?.[0]?.stmt;
+  return (parseSql(text) as { stmts?: { stmt: Node }[] }).stmts?.[0]?.stmt;
 }
 
 /** CREATE statements of a SQL file. Unqualified names are taken to be in `public` (the default search_path). */

@@ -4,15 +4,15 @@
  * reads the LintContext and returns findings with the SQL that fixes them.
  */
 import type { PolicyInfo, TableSnapshot } from '../introspect';
-import type { TablePrivilege } from '../scaffold/grants';
-import { guessUserColumn, scaffoldPolicies, userIdDefaultExpression, type ColumnDescription, type PolicyCommand } from '../scaffold/policies';
+import type { ColumnDescription, PolicyCommand, TablePrivilege } from '../introspect/types';
+import { guessUserColumn, scaffoldPolicies, userIdDefaultExpression } from '../scaffold/policies';
 import { ScriptBuilder, type SqlScaffold } from '../scaffold/script';
-import { fitIdentifier, qualifiedName, quoteIdent } from '../scaffold/sqlIdent';
+import { fitIdentifier, qualifiedName, quoteIdent } from '../sql/quote';
 import { appliesTo, COMMANDS, covers, type LintContext } from './context';
 import { replaceClaimSettingReads, wrapPerRowCalls, type ExpressionAnalysis, type PerRowReason } from './expressions';
 import type { AdvisorObject, AdvisorRuleInfo } from './types';
 
-/** The version of pg_session_jwt Neon's computes run (neon-facts §3). */
+/** The version of pg_session_jwt Neon's computes run (docs/pg-session-jwt.md#versions). */
 export const NEON_PG_SESSION_JWT_VERSION = '0.3.1';
 
 export interface RuleFinding {

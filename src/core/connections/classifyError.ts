@@ -1,7 +1,8 @@
 // Turns a failed connection attempt (node-postgres, or @neondatabase/serverless over HTTP) into a kind and a
 // message that says what went wrong and what to do. Messages never contain the password.
 
-import { describeConnection, redactConnectionSecrets, splitConnectionSecret, type ConnectionDescription } from './url';
+import { maskSecrets } from '../secrets';
+import { describeConnection, splitConnectionSecret, type ConnectionDescription } from './url';
 
 export type ConnectionErrorKind =
   | 'dns'
@@ -100,7 +101,7 @@ export function classifyConnectionError(err: unknown, url?: string): ConnectionP
   }
   // Secrets are removed from what the drivers said, where they can appear, and not from the
   // workbench's own sentences: a password that is an ordinary word ("wrong") must not garble them.
-  for (const fact of chain) fact.message = redactConnectionSecrets(fact.message, secrets);
+  for (const fact of chain) fact.message = maskSecrets(fact.message, secrets);
   const detail = chain.map((f) => f.message).filter(Boolean).join(' <- ');
   const make = (kind: ConnectionErrorKind, message: string, code?: string): ConnectionProblem => ({ kind, message, code, detail });
 

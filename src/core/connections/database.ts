@@ -31,6 +31,14 @@ export class ConnectionFailedError extends Error {
   }
 }
 
+/** The connection failure behind an error (introspection wraps it as its `cause`). */
+export function findConnectionFailure(error: unknown): ConnectionFailedError | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof ConnectionFailedError) return e;
+  }
+  return undefined;
+}
+
 /** The database refused a statement (syntax, permission, missing object…). The message is the database's own. */
 export class StatementError extends Error {
   override readonly name = 'StatementError';

@@ -6,7 +6,10 @@ import { describeConnection, isConnectionUrl, type ConnectionDescription } from 
 
 export type EnvMode = 'development' | 'production' | 'test';
 
-/** What a connection is for, as the seeds use them: owner for admin work, the others for RLS-bound queries. */
+/**
+ * What a connection is for, as Neon's Authorize guides use them (docs/authorize-guides.md#env): owner
+ * for admin work, the others for RLS-bound queries.
+ */
 export type EnvConnectionPurpose = 'owner' | 'authenticated' | 'anonymous' | 'other';
 
 export interface EnvFile {

@@ -1,12 +1,9 @@
 export {
-  MASK,
   InvalidConnectionUrlError,
   maskConnectionUrl,
-  redactConnectionSecrets,
   describeConnection,
   isConnectionUrl,
   isNeonHost,
-  isLocalHost,
   splitConnectionSecret,
   joinConnectionSecret,
   type ConnectionDescription,
@@ -25,6 +22,7 @@ export {
   type EnvDiscovery,
   type EnvDiscoveryOptions,
 } from './envDiscovery';
+export { routeConnectionToEndpoint, ensureFetchRouting, endpointFor } from './fetchEndpoints';
 export {
   classifyConnectionError,
   type ConnectionErrorKind,

@@ -5,7 +5,7 @@
  * `import('@neondatabase/serverless')` may load the package's other build, with its own config).
  */
 import { neon } from '@neondatabase/serverless';
-import { ensureFetchRouting, routeConnectionToEndpoint } from '../runAsUser/fetchEndpoints';
+import { ensureFetchRouting, routeConnectionToEndpoint } from './fetchEndpoints';
 
 /** An HTTP query function for `url`; `fetchEndpoint` sends its host:port to a local `/sql` endpoint. */
 export function neonHttp(url: string, fetchEndpoint: string | undefined) {

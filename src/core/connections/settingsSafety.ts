@@ -1,7 +1,7 @@
 // A last check before the extension writes settings: API keys, passwords, tokens and private keys belong in
 // SecretStorage, never in settings.json (which users commit, sync and paste into issues).
 
-import { describeConnection, isConnectionUrl } from './url';
+import { findSecrets } from '../secrets';
 
 export type SecretKind = 'secret-named-setting' | 'url-password' | 'neon-api-key' | 'jwt' | 'private-key';
 
@@ -55,26 +55,13 @@ function isSecretName(key: string): boolean {
   return SECRET_NAME_ENDINGS.some((ending) => normalized.endsWith(ending));
 }
 
-const NEON_API_KEY_RE = /^napi_[A-Za-z0-9]{16,}$/;
-const JWT_RE = /^eyJ[\w-]*\.eyJ[\w-]*\.[\w-]+$/;
-const PEM_PRIVATE_KEY_RE = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
-const KEYWORD_PASSWORD_RE = /(?:^|\s)password\s*=\s*\S/i;
-
+/** What a string value holds, by the same recognisers that mask secrets in messages. */
 function classifyString(value: string): SecretKind | undefined {
-  const text = value.trim();
-  if (text === '') return undefined;
-  if (NEON_API_KEY_RE.test(text)) return 'neon-api-key';
-  if (JWT_RE.test(text)) return 'jwt';
-  if (PEM_PRIVATE_KEY_RE.test(text)) return 'private-key';
-  if (isConnectionUrl(text)) {
-    try {
-      if (describeConnection(text).hasPassword) return 'url-password';
-    } catch {
-      return undefined;
-    }
-  } else if (/\bhost\s*=/.test(text) && KEYWORD_PASSWORD_RE.test(text)) {
-    return 'url-password';
-  }
+  const found = findSecrets(value);
+  if (found.includes('neon-api-key')) return 'neon-api-key';
+  if (found.includes('jwt')) return 'jwt';
+  if (found.includes('private-key')) return 'private-key';
+  if (found.includes('connection-password')) return 'url-password';
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 // A typed snapshot of everything the Authorize view and the linter read from a database. Each concern
 // is one catalog query; introspectDatabase runs them side by side and joins them per table.
-import type { TablePrivilege } from '../scaffold/grants';
+import type { TablePrivilege } from './types';
 import { introspectPgSessionJwt, type PgSessionJwtInfo } from './pgSessionJwt';
 import { introspectPolicies, type PolicyInfo } from './policies';
 import {
@@ -26,6 +26,7 @@ export type { PolicyInfo } from './policies';
 export type { DefaultPrivilegeInfo, DefaultPrivilegeObjectType, SchemaInfo, SequenceInfo, TableGrantInfo } from './privileges';
 export type { RoleInfo, RolesInfo } from './roles';
 export type { ColumnInfo, IndexInfo, TableInfo } from './tables';
+export { TABLE_PRIVILEGES, type ColumnDescription, type PolicyCommand, type TableDescription, type TablePrivilege } from './types';
 export {
   DEFAULT_GRANT_ROLES,
   introspectDefaultPrivileges,

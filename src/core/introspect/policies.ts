@@ -1,6 +1,6 @@
 // RLS policies of every user table, read from pg_policy in one query (the same data as pg_policies,
 // plus nothing the view hides).
-import type { PolicyCommand } from '../scaffold/policies';
+import type { PolicyCommand } from './types';
 import { runCatalogQuery, type Queryable } from './queryable';
 import { NOT_EXTENSION_MEMBER, USER_SCHEMA_FILTER } from './tables';
 import { asBool, asJson, asNullableString, asString } from './values';

@@ -1,7 +1,7 @@
 // What the JWT roles may do before RLS is even consulted: table privileges, USAGE on schemas, default
 // privileges for future objects, and the sequences behind serial/identity columns. Effective privileges
 // (has_*_privilege: direct grants, PUBLIC and role membership) for the roles asked about.
-import { TABLE_PRIVILEGES, type TablePrivilege } from '../scaffold/grants';
+import { TABLE_PRIVILEGES, type TablePrivilege } from './types';
 import { runCatalogQuery, type Queryable } from './queryable';
 import { NOT_EXTENSION_MEMBER, USER_SCHEMA_FILTER } from './tables';
 import { asJson, asNullableString, asString } from './values';

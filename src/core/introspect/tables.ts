@@ -1,7 +1,7 @@
 // Tables in user schemas with their columns, primary key, indexes, owner and RLS flags: one catalog
 // query for the whole database (columns, keys and indexes aggregated per table as JSON), so a
 // 500-table schema costs one round trip.
-import type { ColumnDescription, TableDescription } from '../scaffold/policies';
+import type { ColumnDescription, TableDescription } from './types';
 import { runCatalogQuery, type Queryable } from './queryable';
 import { asBool, asJson, asNullableString, asNumber, asString } from './values';
 

@@ -13,7 +13,7 @@
  * `iss` and `iat` are not checked. Uses WebCrypto for the signature.
  */
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
-import { JwksCache, NEON_JWKS_DEFAULTS, type JwksCacheEntry } from './jwksCache';
+import { type JwksCache, NEON_JWKS_DEFAULTS, type JwksCacheEntry } from './jwksCache';
 import { EC_CURVE_DEBUG, neonKeySupportsAlg, neonRsaKeyProblem, type NeonJwk } from './neonJwk';
 import { NEON_JWT_MESSAGES as M, NeonJwtError } from './neonJwtError';
 import { parseTokenLikeNeon, type JoseSigningAlgorithm } from './neonTokenFormat';

@@ -16,10 +16,10 @@ import {
   isAxiosLikeError,
   parseRetryAfter,
   readHeader,
-  redactApiKey,
   toNeonApiError,
   type NotFoundContext,
 } from './errors';
+import { maskSecrets } from '../secrets';
 
 export const DEFAULT_NEON_API_BASE_URL = 'https://console.neon.tech/api/v2';
 
@@ -110,12 +110,12 @@ export function createNeonApi(options: NeonApiOptions): NeonApi {
       (response) => {
         const ms = Date.now() - (started.get(response.config) ?? Date.now());
         const requestId = (response.headers as Record<string, unknown>)['x-request-id'];
-        log(redactApiKey(`${describe(response.config)} -> ${response.status} in ${ms} ms${requestId ? ` (request id ${String(requestId)})` : ''}`, apiKey));
+        log(maskSecrets(`${describe(response.config)} -> ${response.status} in ${ms} ms${requestId ? ` (request id ${String(requestId)})` : ''}`, [apiKey]));
         return response;
       },
       (error: unknown) => {
         const e = error as { config?: { method?: string; url?: string; params?: unknown }; response?: { status?: number }; code?: string };
-        log(redactApiKey(`${describe(e.config)} -> ${e.response?.status ?? e.code ?? 'failed'}`, apiKey));
+        log(maskSecrets(`${describe(e.config)} -> ${e.response?.status ?? e.code ?? 'failed'}`, [apiKey]));
         return Promise.reject(error);
       },
     );

@@ -1,6 +1,7 @@
 // Neon API failures as one error type whose message says what happened and what to do. The axios error is
 // not kept: its config carries the `Authorization: Bearer <api key>` header, and anything holding it could
 // end up in a log.
+import { maskSecrets } from '../secrets';
 
 export type NeonApiErrorKind =
   | 'unauthorized'
@@ -78,13 +79,6 @@ export function parseRetryAfter(value: unknown, now: number = Date.now()): numbe
   return Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-/** Removes the API key (and anything shaped like a Neon key or bearer token) from text. */
-export function redactApiKey(text: string, apiKey: string): string {
-  let out = apiKey ? text.split(apiKey).join('****') : text;
-  out = out.replace(/napi_[A-Za-z0-9]{8,}/g, 'napi_****').replace(/(Bearer\s+)[^\s"',]+/gi, '$1****');
-  return out;
-}
-
 const NETWORK_HINT =
   'Check your network connection, DNS and proxy settings (VS Code: http.proxy), then run the command again.';
 
@@ -97,7 +91,7 @@ export function toNeonApiError(
   const host = hostOf(options.baseURL);
   if (!isAxiosLikeError(err)) {
     const text = err instanceof Error ? err.message : String(err);
-    return new NeonApiError(`Could not ${operation}: ${redactApiKey(text, apiKey)}.`, { kind: 'unknown', operation });
+    return new NeonApiError(`Could not ${operation}: ${maskSecrets(text, [apiKey])}.`, { kind: 'unknown', operation });
   }
   const response = err.response;
   if (!response) return networkError(err, operation, host, options.timeoutMs, apiKey);
@@ -105,7 +99,7 @@ export function toNeonApiError(
   const status = response.status;
   const body = (typeof response.data === 'object' && response.data !== null ? response.data : {}) as Record<string, unknown>;
   const serverMessage =
-    typeof body.message === 'string' && body.message !== '' ? redactApiKey(body.message, apiKey) : undefined;
+    typeof body.message === 'string' && body.message !== '' ? maskSecrets(body.message, [apiKey]) : undefined;
   const code = typeof body.code === 'string' && body.code !== '' ? body.code : undefined;
   const requestId = typeof body.request_id === 'string' ? body.request_id : readHeader(response.headers, 'x-request-id');
   const retryAfterSeconds = parseRetryAfter(readHeader(response.headers, 'retry-after'));
@@ -219,7 +213,7 @@ function networkError(err: AxiosLikeError, operation: string, host: string, time
       );
     default:
       return new NeonApiError(
-        `Could not ${operation}: the Neon API at ${host} could not be reached (${code ?? redactApiKey(err.message ?? 'network error', apiKey)}). ${NETWORK_HINT}`,
+        `Could not ${operation}: the Neon API at ${host} could not be reached (${code ?? maskSecrets(err.message ?? 'network error', [apiKey])}). ${NETWORK_HINT}`,
         init,
       );
   }

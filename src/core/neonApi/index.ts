@@ -10,7 +10,6 @@ export {
   NeonApiError,
   toNeonApiError,
   parseRetryAfter,
-  redactApiKey,
   type NeonApiErrorKind,
   type NeonApiErrorInit,
   type NotFoundContext,

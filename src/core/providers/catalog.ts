@@ -1,6 +1,8 @@
-// The authentication providers Neon documents for Authorize (neon-facts §5), with the JWKS URL each one
+// The authentication providers Neon documents for Authorize (docs/providers.md), with the JWKS URL each one
 // serves, the fields a user fills to build it, and what Neon needs to know about the audience.
 // Pure data + functions: used by the "Add Authentication Provider" command and by the URL detector.
+
+import { isLoopbackHost } from '../sql/loopback';
 
 export type ProviderId =
   | 'stack-auth'
@@ -661,13 +663,10 @@ const LOOKS_LIKE_JWKS = /(jwks|jwk|certs|keys)(\.json)?$/i;
 /** Loopback and private-network hosts: Neon's cloud cannot fetch a JWKS from them. */
 export function isLocalAddress(host: string): boolean {
   return (
-    host === 'localhost' ||
-    host.endsWith('.localhost') ||
-    /^127\./.test(host) ||
+    isLoopbackHost(host) ||
     /^10\./.test(host) ||
     /^192\.168\./.test(host) ||
     /^172\.(1[6-9]|2\d|3[01])\./.test(host) ||
-    host === '[::1]' ||
     host === '0.0.0.0'
   );
 }

@@ -5,7 +5,7 @@
  *   the user does not are marked (markHiddenRows), and the notes say "RLS hid N rows", never just "no rows".
  * - A write never runs twice: without confirmation nothing runs and the caller gets a `confirm-write`
  *   answer; confirmed, it runs once on the user side only, then the owner's side shows the target table.
- * - Three paths for the user side (neon-facts §0): Neon Authorize HTTP, self-verified claims, the playground.
+ * - Three paths for the user side (docs/run-paths.md): Neon Authorize HTTP, self-verified claims, the playground.
  * - The user side is refused (an explained error instead of rows) when RLS would not apply to its role.
  * - Tokens and passwords never appear in what this returns (errors go through explainError's redaction).
  */
@@ -16,15 +16,19 @@ import { JwksCache } from '../jwt/jwksCache';
 import { NeonJwtError } from '../jwt/neonJwtError';
 import type { JwksProviderRegistration } from '../jwt/types';
 import { verifyLikeNeon } from '../jwt/verifyLikeNeon';
+import { fixAction } from '../fixActions';
 import { hiddenRowIndices, markHiddenRows } from '../resultDiff';
-import type { ExplainedError, OwnerOutcome, ResultSet, RunNote, RunPath, RunResult, SideOutcome } from '../runAsUserProtocol';
-import { quoteIdent } from '../scaffold/sqlIdent';
-import { classifySql, formatTableRef, loadSqlParser, matchingRowsQuery, type ClassifiedStatement, type StatementKind } from '../sqlClassify';
+import type { ExplainedError, OwnerOutcome, ResultSet, RunNote, RunPath, RunResult, SideOutcome } from './outcome';
+import { maskSecrets } from '../secrets';
+import { quoteIdent } from '../sql/quote';
+import { loadSqlParser } from '../sql/parser';
+import { classifySql, formatTableRef, matchingRowsQuery, type ClassifiedStatement, type StatementKind } from '../sqlClassify';
 import { openExecutor, type ConnectionTarget, type RawResult, type SqlExecutor } from './executor';
-import { explainError, explainMissingToken, explainRlsBypass, explainSqlProblem, explainUnrunnable, redactSecrets, type ExplainContext } from './explainError';
+import { explainError, explainMissingToken, explainRlsBypass, explainSqlProblem, explainUnrunnable, type ExplainContext } from './explainError';
 import { parseRoleFacts, RELATION_FACTS_QUERY, rlsGuardFacts, textArrayParam, type RoleFacts } from './relationFacts';
 import { addCatalogRows, emptyCatalog, missingFromCatalog, oidArrayParam, RESULT_CATALOG_QUERY, toResultSet, type ResultCatalog } from './resultSets';
 import { OwnerView, UserSide, type QueryListener } from './sides';
+import { WriteConfirmations } from './writeConfirmations';
 
 /** The URLs of Neon's Authorize path (or the playground's): one per app role. */
 export interface AuthorizeConnections {
@@ -55,6 +59,8 @@ export interface RunAsUserEngineOptions {
   ownerRowLimit?: number;
   /** Every transaction either side runs (statement texts only), for logs and tests. */
   onQuery?: QueryListener;
+  /** The writes waiting for confirmation; engines that answer the same panel share one. */
+  confirmations?: WriteConfirmations;
 }
 
 export interface RunAsUserRequest {
@@ -69,10 +75,18 @@ export interface RunAsUserRequest {
    * authenticated): there the URL's role is what Postgres uses.
    */
   role?: string;
-  /** Run a write (once). Without it a write only returns `confirm-write`. */
-  confirmed?: boolean;
-  /** When given, must equal the `confirmationId` of the `confirm-write` answer for this statement. */
+  /**
+   * The `confirmationId` of the `confirm-write` answer for this statement, path and identity: it confirms
+   * one run. An id this engine never issued asks again; a used, expired or mismatched one refuses. Without
+   * it (and without `ownerConfirmedOutsidePanel`) a write only returns `confirm-write`.
+   */
   confirmationId?: string;
+  /**
+   * The caller asked its user itself and runs the write once without a confirmation id: only for callers
+   * that own that question (tests, scripts). The panel's host never sets it; what comes from the panel is
+   * confirmed by `confirmationId` alone. Ignored when `confirmationId` is given.
+   */
+  ownerConfirmedOutsidePanel?: boolean;
   signal?: AbortSignal;
 }
 
@@ -89,7 +103,7 @@ export interface ConfirmWriteOutcome {
 }
 
 export type RunAsUserOutcome =
-  | ({ kind: 'ran' } & RunResult)
+  | RunResult
   | ConfirmWriteOutcome
   /** Nothing ran: the statement or the setup cannot be run (several statements, no such path, …). */
   | { kind: 'refused'; error: ExplainedError };
@@ -109,10 +123,12 @@ export class RunAsUserEngine {
   private selfVerifiedExecutor?: SqlExecutor;
   private readonly jwksCache: JwksCache;
   private readonly secrets: string[];
+  private readonly confirmations: WriteConfirmations;
 
   constructor(private readonly options: RunAsUserEngineOptions) {
     if (options.owner) this.ownerExecutor = openExecutor(options.owner);
     this.jwksCache = options.selfVerified?.jwksCache ?? new JwksCache();
+    this.confirmations = options.confirmations ?? new WriteConfirmations();
     const targets = [options.owner, options.authorize?.authenticated, options.authorize?.anonymous, options.playground?.authenticated, options.playground?.anonymous, options.selfVerified?.login];
     this.secrets = targets.flatMap((t) => {
       if (!t) return [];
@@ -154,17 +170,19 @@ export class RunAsUserEngine {
     } catch (err) {
       return {
         kind: 'refused',
-        error: { title: 'The token cannot be read', message: redactSecrets(`${(err as Error).message} Paste the whole token (header.payload.signature), or mint one.`, secrets) },
+        error: { title: 'The token cannot be read', message: maskSecrets(`${(err as Error).message} Paste the whole token (header.payload.signature), or mint one.`, secrets) },
       };
     }
 
-    const confirmationId = confirmationIdOf(request.path, statement.text, identity);
-    const confirmed = request.confirmed === true && (request.confirmationId === undefined || request.confirmationId === confirmationId);
-    if (!statement.readOnly && !confirmed) return confirmWrite(statement, confirmationId, identity, 'write');
+    const fingerprint = writeFingerprint(request.path, statement.text, identity);
+    const check = request.confirmationId !== undefined ? this.confirmations.take(request.confirmationId, fingerprint) : undefined;
+    if (check === 'used-or-expired' || check === 'changed') return { kind: 'refused', error: CONFIRMATION_REFUSED[check] };
+    const confirmed = check === 'confirmed' || (check === undefined && request.ownerConfirmedOutsidePanel === true);
+    if (!statement.readOnly && !confirmed) return confirmWrite(statement, this.confirmations.issue(fingerprint), identity, 'write');
     // A read runs as a write only when the caller confirms the id of a "read that wrote" answer.
-    const runAsWrite = !statement.readOnly || (confirmed && request.confirmationId === confirmationId);
+    const runAsWrite = !statement.readOnly || check === 'confirmed';
 
-    const run = new Run(this, request, statement, identity, secrets, confirmationId, runAsWrite);
+    const run = new Run(this, request, statement, identity, secrets, fingerprint, runAsWrite);
     return run.execute();
   }
 
@@ -212,6 +230,11 @@ export class RunAsUserEngine {
     return this.options.onQuery;
   }
 
+  /** @internal A new confirmation id for the write with this fingerprint. */
+  confirmationFor(fingerprint: string): string {
+    return this.confirmations.issue(fingerprint);
+  }
+
   private pathProblem(path: RunPath): ExplainedError | undefined {
     const configured = path === 'authorize-http' ? this.options.authorize : path === 'playground' ? this.options.playground : this.options.selfVerified;
     if (configured) return undefined;
@@ -223,7 +246,7 @@ export class RunAsUserEngine {
     return {
       title: 'This path is not set up',
       message: `${what[path]} Pick another path, or set this one up.`,
-      fixes: [path === 'playground' ? { label: 'Open Playground', action: 'openPlayground' } : { label: 'Choose Connection', action: 'chooseConnection' }],
+      fixes: [fixAction(path === 'playground' ? 'openPlayground' : 'chooseConnection')],
     };
   }
 
@@ -237,13 +260,35 @@ export class RunAsUserEngine {
   }
 }
 
-/** Same statement, path and identity → same id; the token itself is not part of it. */
-function confirmationIdOf(path: RunPath, text: string, identity: Identity): string {
-  return createHash('sha256')
-    .update(JSON.stringify([path, text, identity.role, identity.sub ?? null]))
-    .digest('hex')
-    .slice(0, 24);
+/** Claims that change with every token minted for the same identity. */
+const PER_TOKEN_CLAIMS = new Set(['iat', 'exp', 'nbf', 'jti']);
+
+/** JSON with object keys sorted, so the same claims give the same text whatever order a token lists them in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
+
+/**
+ * What a write confirmation is bound to: the path, the statement and the identity (the role and every claim
+ * a policy could read, e.g. org_id), but not the token itself nor its times and id: a persona mints a new
+ * token for every run.
+ */
+export function writeFingerprint(path: RunPath, text: string, identity: Pick<Identity, 'role' | 'claims'>): string {
+  const claims = identity.claims ? Object.fromEntries(Object.entries(identity.claims).filter(([name]) => !PER_TOKEN_CLAIMS.has(name))) : null;
+  return createHash('sha256')
+    .update(canonicalJson([path, text, identity.role, claims]))
+    .digest('base64url');
+}
+
+const CONFIRMATION_REFUSED: Record<'used-or-expired' | 'changed', ExplainedError> = {
+  'used-or-expired': { title: 'Nothing ran', message: 'This confirmation has expired or was already used. Run the statement again to confirm it anew.' },
+  changed: { title: 'Nothing ran', message: 'The statement, token or path changed after you were asked to confirm. Run it again to confirm the new one.' },
+};
 
 function confirmWrite(statement: ClassifiedStatement, confirmationId: string, identity: Identity, reason: 'write' | 'read-wrote'): ConfirmWriteOutcome {
   const targets = statement.targetTables.map(formatTableRef);
@@ -286,7 +331,8 @@ class Run {
     private readonly statement: ClassifiedStatement,
     private readonly identity: Identity,
     private readonly secrets: string[],
-    private readonly confirmationId: string,
+    /** What a confirmation of this statement is bound to (writeFingerprint). */
+    private readonly fingerprint: string,
     /** A confirmed write (or a confirmed read that wrote): run once, read-write, on the user side only. */
     private readonly asWrite: boolean,
   ) {
@@ -324,7 +370,7 @@ class Run {
       // A read runs on both sides at once, beside the catalog's view of its tables for the user's role.
       const [facts, u, o] = await Promise.all([this.loadFacts(), this.runUser(user, userProblem, userUrl, !statement.locksRows, signal), this.ownerRead(signal)]);
       this.useFacts(facts);
-      if (u.wroteInReadOnly) return confirmWrite(statement, this.confirmationId, this.identity, 'read-wrote');
+      if (u.wroteInReadOnly) return confirmWrite(statement, this.engine.confirmationFor(this.fingerprint), this.identity, 'read-wrote');
       userSide = this.refuseIfBypassed(u.side);
       ownerSide = o;
     } else {
@@ -343,11 +389,11 @@ class Run {
     const userOutcome = this.toOutcome(userSide) as SideOutcome;
     const ownerOutcome = this.toOutcome(ownerSide);
 
-    const result: { kind: 'ran' } & RunResult = {
+    const result: RunResult = {
       kind: 'ran',
       path,
-      pathLabel: redactSecrets(this.pathLabel, this.secrets),
-      identityLabel: redactSecrets(this.identityLabel(), this.secrets),
+      pathLabel: maskSecrets(this.pathLabel, this.secrets),
+      identityLabel: maskSecrets(this.identityLabel(), this.secrets),
       user: userOutcome,
       owner: ownerOutcome,
       notes: this.notes,
@@ -360,7 +406,7 @@ class Run {
     }
     this.tableNotes();
     this.claimNotes(userOutcome, ownerOutcome);
-    for (const note of this.notes) note.message = redactSecrets(note.message, this.secrets);
+    for (const note of this.notes) note.message = maskSecrets(note.message, this.secrets);
     return result;
   }
 
@@ -422,7 +468,7 @@ class Run {
       return { user: UserSide.open({ kind: 'token', path, target, ...(token !== undefined ? { token } : {}) }, this.engine.listener), url: target.url };
     } catch (err) {
       return {
-        problem: { title: 'This connection cannot carry a token', message: redactSecrets((err as Error).message, this.secrets), fixes: [{ label: 'Choose Connection', action: 'chooseConnection' }] },
+        problem: { title: 'This connection cannot carry a token', message: maskSecrets((err as Error).message, this.secrets), fixes: [fixAction('chooseConnection')] },
         url: target.url,
       };
     }
@@ -496,7 +542,7 @@ class Run {
       error: {
         title: 'No owner connection',
         message: 'The owner\'s view needs the owner connection (DATABASE_URL). Add it to compare what the user sees with everything in the table.',
-        fixes: [{ label: 'Choose Connection', action: 'chooseConnection' }],
+        fixes: [fixAction('chooseConnection')],
       },
     };
   }

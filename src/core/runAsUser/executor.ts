@@ -8,7 +8,7 @@
 import { neon } from '@neondatabase/serverless';
 import pg from 'pg';
 import { describeConnection } from '../connections/url';
-import { ensureFetchRouting, routeConnectionToEndpoint } from './fetchEndpoints';
+import { ensureFetchRouting, routeConnectionToEndpoint } from '../connections/fetchEndpoints';
 
 export type DriverKind = 'neon-http' | 'pg';
 

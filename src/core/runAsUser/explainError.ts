@@ -1,18 +1,21 @@
 /**
- * Errors of a run-as-user turned into what happened and what to do (neon-facts §2 and §7), with the fix
+ * Errors of a run-as-user turned into what happened and what to do (docs/jwt-rules.md, docs/rls-pitfalls.md), with the fix
  * buttons that exist. Sources of errors: Neon's proxy refusing a token (HTTP 400, `code: ""`, the exact
  * texts of NEON_JWT_MESSAGES), the same checks done in the extension (`NeonJwtError` from verifyLikeNeon),
  * Postgres (SQLSTATE + message, through either driver or the playground), the connection itself
  * (classifyConnectionError), and the engine's own RLS-bypass guard.
  *
- * Every text that leaves here went through `redact`: connection passwords, the token (and anything shaped
- * like a JWT) never appear.
+ * Every text that leaves here went through `maskSecrets` (core/secrets.ts): connection passwords, the
+ * token (and anything shaped like a JWT) never appear.
  */
 import { classifyConnectionError } from '../connections/classifyError';
-import { MASK, redactConnectionSecrets, splitConnectionSecret } from '../connections/url';
+import { splitConnectionSecret } from '../connections/url';
+import { fixAction, type FixAction } from '../fixActions';
 import { NEON_JWT_MESSAGES as M, NeonJwtError } from '../jwt/neonJwtError';
-import type { ExplainedError, FixAction, RunPath } from '../runAsUserProtocol';
+import type { ExplainedError, RunPath } from './outcome';
+import { maskSecrets } from '../secrets';
 import type { ClassifiedStatement, SqlProblem } from '../sqlClassify';
+import { quoteIdentAlways } from '../sql/quote';
 import type { RoleFacts } from './relationFacts';
 
 export interface ExplainContext {
@@ -33,23 +36,6 @@ export interface ExplainContext {
   statement?: Pick<ClassifiedStatement, 'kind' | 'command' | 'returning' | 'targetTables'>;
   /** From the catalog: no SELECT policy applies to `role` on the table an RLS error names. */
   selectPolicyMissing?: boolean;
-}
-
-const FIX = {
-  grants: (target?: string): FixAction => ({ label: 'Scaffold Grants', action: 'scaffoldGrants', ...(target ? { target } : {}) }),
-  installPgSessionJwt: { label: 'Install pg_session_jwt', action: 'installPgSessionJwt' } as FixAction,
-  addProvider: { label: 'Add Authentication Provider', action: 'addProvider' } as FixAction,
-  policies: (target?: string): FixAction => ({ label: 'Scaffold Policies', action: 'scaffoldPolicies', ...(target ? { target } : {}) }),
-  chooseConnection: { label: 'Choose Connection', action: 'chooseConnection' } as FixAction,
-  openPlayground: { label: 'Open Playground', action: 'openPlayground' } as FixAction,
-};
-
-/** Anything shaped like a compact JWS (three base64url parts, the first two JSON objects). */
-const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
-
-/** Removes secrets from text meant for people or logs. */
-export function redactSecrets(text: string, secrets: readonly string[] = []): string {
-  return redactConnectionSecrets(text, secrets).replace(JWT_SHAPE, MASK);
 }
 
 interface ErrorFields {
@@ -84,7 +70,7 @@ function fieldsOf(err: unknown): ErrorFields {
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
-/** The Neon proxy's JWT messages (§2), matched exactly as Neon sends them. */
+/** The Neon proxy's JWT messages (docs/jwt-rules.md#error-texts), matched exactly as Neon sends them. */
 function jwtKindOf(err: unknown, message: string): NeonJwtError['kind'] | undefined {
   if (err instanceof NeonJwtError) return err.kind;
   if (message === M.missingCredentials) return 'missing-credentials';
@@ -106,7 +92,7 @@ function jwtKindOf(err: unknown, message: string): NeonJwtError['kind'] | undefi
 }
 
 const isAppRole = (role: string | undefined) => role === 'authenticated' || role === 'anonymous';
-const q = (name: string) => `"${name}"`;
+const q = quoteIdentAlways;
 
 export function explainError(err: unknown, context: ExplainContext = {}): ExplainedError {
   const secrets = [...(context.secrets ?? [])];
@@ -119,7 +105,7 @@ export function explainError(err: unknown, context: ExplainContext = {}): Explai
     }
   }
   const explained = explain(err, context);
-  const clean = (text: string | undefined) => (text === undefined ? undefined : redactSecrets(text, secrets));
+  const clean = (text: string | undefined) => (text === undefined ? undefined : maskSecrets(text, secrets));
   const out: ExplainedError = { title: clean(explained.title)!, message: clean(explained.message)! };
   if (explained.code) out.code = explained.code;
   const detail = clean(explained.detail);
@@ -158,7 +144,7 @@ function firstLine(text: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §2: tokens
+// Tokens Neon refuses (docs/jwt-rules.md)
 
 function explainJwt(kind: NeonJwtError['kind'], f: ErrorFields, ownDiagnosis: string | undefined, ctx: ExplainContext): ExplainedError {
   const neonSays = `Neon says: "${f.message}".`;
@@ -200,7 +186,7 @@ function explainJwt(kind: NeonJwtError['kind'], f: ErrorFields, ownDiagnosis: st
         ...base,
         title: wrongRole ? `No key for this token: the connection uses role ${q(role!)}` : 'No key for this token (jwk not found)',
         message: `${where} with "jwk not found". ${reasons.map((r, i) => `(${i + 1}) ${r}`).join(' ')}`,
-        fixes: wrongRole ? [FIX.chooseConnection, FIX.addProvider] : [FIX.addProvider, FIX.chooseConnection],
+        fixes: wrongRole ? [fixAction('chooseConnection'), fixAction('addProvider')] : [fixAction('addProvider'), fixAction('chooseConnection')],
       };
     }
     case 'signature-algorithm-not-supported':
@@ -225,7 +211,7 @@ function explainJwt(kind: NeonJwtError['kind'], f: ErrorFields, ownDiagnosis: st
         ...base,
         title: 'The token is for another audience',
         message: `${where}: the provider is registered with an audience and the token's "aud" does not contain it. Issue tokens for that audience, or register the provider with the audience your tokens carry.`,
-        fixes: [FIX.addProvider],
+        fixes: [fixAction('addProvider')],
       };
     case 'expired':
       return {
@@ -243,7 +229,7 @@ function explainJwt(kind: NeonJwtError['kind'], f: ErrorFields, ownDiagnosis: st
 }
 
 // ---------------------------------------------------------------------------------------------
-// §7: Postgres errors
+// Postgres errors (docs/rls-pitfalls.md, docs/pg-session-jwt.md#errors)
 
 function explainPostgres(f: ErrorFields, ctx: ExplainContext): ExplainedError | undefined {
   const role = ctx.role ?? 'this role';
@@ -261,7 +247,7 @@ function explainPostgres(f: ErrorFields, ctx: ExplainContext): ExplainedError | 
         ...base,
         title: `Missing grant: ${roleQ} may not use ${match[1]} ${table}`,
         message: `Role ${roleQ} has no ${verb} privilege on ${table}, so Postgres refuses before any policy is checked. Grant it with the owner connection: GRANT SELECT, INSERT, UPDATE, DELETE ON ${table} TO ${grantee}; (RLS policies then decide which rows).`,
-        fixes: [FIX.grants(table)],
+        fixes: [fixAction('scaffoldGrants', table)],
       };
     }
     if ((match = /^permission denied for schema (.+)$/.exec(m))) {
@@ -271,20 +257,20 @@ function explainPostgres(f: ErrorFields, ctx: ExplainContext): ExplainedError | 
           ...base,
           title: `Missing grant: ${roleQ} may not create objects in schema ${schema}`,
           message: `Creating objects in schema ${schema} needs the CREATE privilege, which role ${roleQ} does not have. Usually that is right: run schema changes with the owner connection. To let this role create objects there: GRANT CREATE ON SCHEMA ${schema} TO ${grantee}; (it then owns what it creates, and owners skip RLS).`,
-          fixes: [FIX.grants(schema)],
+          fixes: [fixAction('scaffoldGrants', schema)],
         };
       if (schema === 'auth')
         return {
           ...base,
           title: `Missing grant: ${roleQ} may not use schema auth`,
           message: `Policies call pg_session_jwt's functions (auth.user_id()) in schema auth, and role ${roleQ} has no USAGE on it. Grant it with the owner connection: GRANT USAGE ON SCHEMA auth TO ${grantee}; (installing pg_session_jwt on Neon grants it).`,
-          fixes: [FIX.grants('auth'), FIX.installPgSessionJwt],
+          fixes: [fixAction('scaffoldGrants', 'auth'), fixAction('installPgSessionJwt')],
         };
       return {
         ...base,
         title: `Missing grant: ${roleQ} may not use schema ${schema}`,
         message: `Role ${roleQ} has no USAGE privilege on schema ${schema}, so none of its tables can be reached. Grant it with the owner connection: GRANT USAGE ON SCHEMA ${schema} TO ${grantee};`,
-        fixes: [FIX.grants(schema)],
+        fixes: [fixAction('scaffoldGrants', schema)],
       };
     }
     if ((match = /^permission denied for (function|procedure|routine) (.+)$/.exec(m))) {
@@ -294,7 +280,7 @@ function explainPostgres(f: ErrorFields, ctx: ExplainContext): ExplainedError | 
         ...base,
         title: `Missing grant: ${roleQ} may not run ${fn}()`,
         message: `Role ${roleQ} has no EXECUTE privilege on ${match[1]} ${fn}. Grant it with the owner connection: GRANT EXECUTE ON FUNCTION ${fn} TO ${grantee};${inAuth ? ' (pg_session_jwt grants its auth.* functions to PUBLIC when installed; reinstalling it restores them.)' : ''}`,
-        fixes: inAuth ? [FIX.grants(fn), FIX.installPgSessionJwt] : [FIX.grants(fn)],
+        fixes: inAuth ? [fixAction('scaffoldGrants', fn), fixAction('installPgSessionJwt')] : [fixAction('scaffoldGrants', fn)],
       };
     }
     if ((match = /^permission denied for sequence (.+)$/.exec(m))) {
@@ -303,7 +289,7 @@ function explainPostgres(f: ErrorFields, ctx: ExplainContext): ExplainedError | 
         ...base,
         title: `Missing grant: ${roleQ} may not use sequence ${seq}`,
         message: `Inserting takes the next value of ${seq} (a serial column), and role ${roleQ} has no USAGE on it. Grant it with the owner connection: GRANT USAGE, SELECT ON SEQUENCE ${seq} TO ${grantee}; (identity columns need no grant).`,
-        fixes: [FIX.grants(seq)],
+        fixes: [fixAction('scaffoldGrants', seq)],
       };
     }
     if ((match = /^permission denied to set role "(.+)"$/.exec(m))) {
@@ -314,7 +300,7 @@ function explainPostgres(f: ErrorFields, ctx: ExplainContext): ExplainedError | 
         title: `The login role cannot switch to ${q(target)}`,
         message: `Self-verified claims check the token in the workbench, then run SET LOCAL ROLE ${target} so RLS applies; role ${ctx.loginRole ? q(login) : login} is not a member of ${q(target)}. Grant it: GRANT ${target} TO ${ctx.loginRole ?? '<login role>'}; — run it as a role that may grant ${q(target)} (a superuser, or a role with ADMIN OPTION on it). Use a login role that neither owns your tables nor has BYPASSRLS.`,
         // Granting role membership needs ADMIN rights the workbench's connections rarely have: the message carries the statement.
-        fixes: [FIX.chooseConnection],
+        fixes: [fixAction('chooseConnection')],
       };
     }
     if ((match = /^new row violates row-level security policy (\(USING expression\) )?for table "(.+)"$/.exec(m))) {
@@ -325,14 +311,14 @@ function explainPostgres(f: ErrorFields, ctx: ExplainContext): ExplainedError | 
         ...base,
         title: 'This role may not install pg_session_jwt',
         message: 'Installing pg_session_jwt needs the database owner (on Neon: the role that created the project, e.g. neondb_owner) on a database created in the Neon Console or API. Run it with the owner connection; on databases created with SQL, ask Neon support or create the database in the Console.',
-        fixes: [FIX.installPgSessionJwt, FIX.chooseConnection],
+        fixes: [fixAction('installPgSessionJwt'), fixAction('chooseConnection')],
       };
     }
     return {
       ...base,
       title: `Permission denied for ${roleQ}`,
       message: `${firstLine(m)}. Role ${roleQ} lacks a privilege this statement needs; grant it with the owner connection, or run a statement this role may run.`,
-      fixes: [FIX.grants()],
+      fixes: [fixAction('scaffoldGrants')],
     };
   }
 
@@ -346,7 +332,7 @@ function explainPostgres(f: ErrorFields, ctx: ExplainContext): ExplainedError | 
         ...base,
         title: `auth.${fn}() needs a newer pg_session_jwt`,
         message: `auth.${fn}() exists from pg_session_jwt ${newer[fn]} on; this database has an older version (Neon's computes pin 0.3.1). Use auth.user_id() (every version), or check SELECT extversion FROM pg_extension WHERE extname = 'pg_session_jwt'.`,
-        fixes: [FIX.installPgSessionJwt],
+        fixes: [fixAction('installPgSessionJwt')],
       };
     return pgSessionJwtMissing(base, `function auth.${fn}() does not exist`);
   }
@@ -402,7 +388,7 @@ function explainPostgres(f: ErrorFields, ctx: ExplainContext): ExplainedError | 
       ...base,
       title: 'The playground cannot run this statement',
       message: `${firstLine(m)}.${f.hint ? ` ${f.hint}` : ''}`,
-      fixes: [FIX.chooseConnection],
+      fixes: [fixAction('chooseConnection')],
     };
   }
   return undefined;
@@ -432,13 +418,13 @@ function pgSessionJwtMissing(base: Partial<ExplainedError>, what: string): Expla
     ...base,
     title: 'pg_session_jwt is not installed',
     message: `${what[0].toUpperCase()}${what.slice(1)}: the policies call auth.user_id(), which pg_session_jwt provides. Install it with the owner connection: CREATE EXTENSION IF NOT EXISTS pg_session_jwt; (on Neon it also creates the authenticated and anonymous roles).`,
-    fixes: [FIX.installPgSessionJwt],
+    fixes: [fixAction('installPgSessionJwt')],
   };
 }
 
 function explainWithCheck(table: string, usingExpression: boolean, base: Partial<ExplainedError>, ctx: ExplainContext): ExplainedError {
   const role = ctx.role ? q(ctx.role) : 'this role';
-  const fixes = [FIX.policies(table)];
+  const fixes = [fixAction('scaffoldPolicies', table)];
   if (ctx.claims !== undefined && !hasSub(ctx.claims)) {
     return {
       ...base,
@@ -507,11 +493,11 @@ function explainConnection(err: unknown, ctx: ExplainContext): ExplainedError {
     jwt: 'Neon refused the token',
     unknown: 'Could not reach the database',
   };
-  const fixes: FixAction[] = [FIX.chooseConnection];
+  const fixes: FixAction[] = [fixAction('chooseConnection')];
   // Postgres answers a login to a role that does not exist as a wrong password: for the app roles, the
   // likely cause is that pg_session_jwt (which creates them) is not installed.
-  if ((problem.kind === 'role-missing' || problem.kind === 'password') && /role "(authenticated|anonymous)"/i.test(problem.message)) fixes.unshift(FIX.installPgSessionJwt);
-  if (problem.kind === 'refused' && ctx.path === 'playground') fixes.unshift(FIX.openPlayground);
+  if ((problem.kind === 'role-missing' || problem.kind === 'password') && /role "(authenticated|anonymous)"/i.test(problem.message)) fixes.unshift(fixAction('installPgSessionJwt'));
+  if (problem.kind === 'refused' && ctx.path === 'playground') fixes.unshift(fixAction('openPlayground'));
   return {
     title: titles[problem.kind] ?? titles.unknown,
     message: problem.message,
@@ -524,13 +510,13 @@ function explainConnection(err: unknown, ctx: ExplainContext): ExplainedError {
 // ---------------------------------------------------------------------------------------------
 // Built by the engine, not from an error
 
-/** The user side was not shown because RLS would not apply to its role (§7: the owner role is a false green). */
+/** The user side was not shown because RLS would not apply to its role (the owner role is a false green: docs/rls-pitfalls.md#owner-bypass). */
 export function explainRlsBypass(facts: RoleFacts, ctx: ExplainContext & { loginRole?: string }): ExplainedError {
   const role = q(facts.role || ctx.role || 'this role');
   const reasons: string[] = [];
   // The remedies (another owner, FORCE ROW LEVEL SECURITY, security_invoker) are in the message as SQL;
   // the only button that helps right away is picking another connection.
-  const fixes: FixAction[] = [FIX.chooseConnection];
+  const fixes: FixAction[] = [fixAction('chooseConnection')];
   if (facts.superuser) reasons.push(`${role} is a superuser, and superusers skip every policy.`);
   else if (facts.bypassRls) reasons.push(`${role} has BYPASSRLS, so no policy applies to it (Neon's owner role has it).`);
   for (const r of facts.relations) {

@@ -9,16 +9,16 @@ export {
   type SelfVerifiedConnection,
 } from './engine';
 export { chooseDriver, openExecutor, type ConnectionTarget, type DriverKind, type RawField, type RawResult, type SqlExecutor, type SqlStatement, type TransactionOptions } from './executor';
-export { routeConnectionToEndpoint, ensureFetchRouting, endpointFor } from './fetchEndpoints';
 export {
   explainError,
   explainRlsBypass,
   explainSqlProblem,
   explainUnrunnable,
   explainMissingToken,
-  redactSecrets,
   type ExplainContext,
 } from './explainError';
+export { CONFIRMATION_TTL_MS, WriteConfirmations, type ConfirmationCheck } from './writeConfirmations';
 export { RLS_GUARD_MESSAGE, type RelationFacts, type RoleFacts } from './relationFacts';
 export { BUILTIN_TYPE_NAMES, keyColumnsOf } from './resultSets';
 export type { QueryEvent, QueryListener, SideName } from './sides';
+export { RUN_PATHS, type Cell, type ExplainedError, type OwnerOutcome, type ResultField, type ResultSet, type RunNote, type RunPath, type RunResult, type SideOutcome } from './outcome';

@@ -1,7 +1,7 @@
 /**
  * What the catalog says about the tables a statement touches, for one role: does row-level security
- * apply to that role at all (neon-facts §7: "the owner role bypasses RLS — a test run as the owner is a
- * false green"), is RLS enabled, which policies apply, what the primary key is.
+ * apply to that role at all (the owner role bypasses RLS, so a test run as the owner is a false green:
+ * docs/rls-pitfalls.md#owner-bypass), is RLS enabled, which policies apply, what the primary key is.
  *
  * Postgres skips RLS for a role that is a superuser or has BYPASSRLS, and for a table's owner (any role
  * with the owner's privileges) unless the table has FORCE ROW LEVEL SECURITY. A view without
@@ -15,7 +15,7 @@
  * Both are kept flat because planning dominates: on PGlite a query with a dozen sub-plans costs more to
  * plan than the user's own query costs to run.
  */
-import { quoteLiteral } from '../scaffold/sqlIdent';
+import { quoteLiteral } from '../sql/quote';
 
 export interface RelationFacts {
   /** The name as the statement wrote it. */

@@ -2,7 +2,7 @@
  * Driver results → the panel's ResultSet: type names for the fields, and the primary key columns when
  * the result carries a whole primary key of its source table (so hidden rows are matched by key).
  */
-import type { ResultField, ResultSet } from '../runAsUserProtocol';
+import type { ResultField, ResultSet } from './outcome';
 import type { RawField, RawResult } from './executor';
 
 /** format_type() of built-in types (stable OIDs from pg_type.dat), so most results need no lookup. */

@@ -8,8 +8,8 @@
  * Each side opens its own connection from its own target: neither is ever handed the other's executor, so
  * the owner connection cannot serve the user's side.
  */
-import type { RunPath } from '../runAsUserProtocol';
-import { quoteIdent } from '../scaffold/sqlIdent';
+import type { RunPath } from './outcome';
+import { quoteIdent } from '../sql/quote';
 import { chooseDriver, openExecutor, type ConnectionTarget, type RawResult, type SqlExecutor, type SqlStatement } from './executor';
 import { rlsGuardStatement } from './relationFacts';
 

@@ -2,9 +2,10 @@
 // with drizzle-orm/neon's crudPolicy/authUid (what Neon's guides and drizzle-kit users compare with).
 // crudPolicy names its policies `crud-<roles>-policy-<command>`; drizzle-kit enables RLS on any table
 // that has a policy.
-import { isTextType, planPolicies, userIdDefaultExpression, type ColumnDescription, type PolicyScaffoldOptions, type TableDescription } from './policies';
+import type { ColumnDescription, TableDescription } from '../introspect/types';
+import { isTextType, planPolicies, userIdDefaultExpression, type PolicyScaffoldOptions } from './policies';
 import { ScaffoldOptionError } from './script';
-import { fitIdentifier } from './sqlIdent';
+import { fitIdentifier } from '../sql/quote';
 
 export interface DrizzleScaffoldOptions extends PolicyScaffoldOptions {
   /**

@@ -1,21 +1,19 @@
-// The seeds' GRANT block ("Set up Postgres roles"): table privileges for the JWT roles on existing tables
-// and, through ALTER DEFAULT PRIVILEGES, on future ones, plus USAGE on the schema. RLS decides which
-// rows a role sees; these grants decide whether it may touch the table at all.
+// The Authorize guides' GRANT block (docs/authorize-guides.md#grants): table privileges for the JWT
+// roles on existing tables and, through ALTER DEFAULT PRIVILEGES, on future ones, plus USAGE on the
+// schema. RLS decides which rows a role sees; these grants decide whether it may touch the table at all.
 import { ScaffoldOptionError, ScriptBuilder, type SqlScaffold } from './script';
 export type { SqlScaffold } from './script';
-import { quoteIdent } from './sqlIdent';
+import { quoteIdent } from '../sql/quote';
+import { TABLE_PRIVILEGES, type TablePrivilege } from '../introspect/types';
 
-export const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] as const;
-export type TablePrivilege = (typeof TABLE_PRIVILEGES)[number];
-
-/** The seeds grant these four, in this order. */
+/** The guides grant these four, in this order. */
 export const SEED_PRIVILEGES: readonly TablePrivilege[] = ['SELECT', 'UPDATE', 'INSERT', 'DELETE'];
 export const AUTH_ROLES: readonly string[] = ['authenticated', 'anonymous'];
 
 export interface GrantScaffoldOptions {
   /** Default 'public'. */
   schema?: string;
-  /** Default ['authenticated', 'anonymous'] (the seeds'). */
+  /** Default ['authenticated', 'anonymous'] (the guides'). */
   roles?: readonly string[];
   /** Per role; a role not listed gets SEED_PRIVILEGES. An empty list skips the role's table grants. */
   privileges?: Readonly<Record<string, readonly TablePrivilege[]>>;
@@ -30,7 +28,7 @@ export interface GrantScaffoldOptions {
   futureTablesOwner?: string;
   /** GRANT USAGE ON SCHEMA (default true). */
   schemaUsage?: boolean;
-  /** USAGE, SELECT on the schema's sequences for roles that may INSERT (default false, as in the seeds). */
+  /** USAGE, SELECT on the schema's sequences for roles that may INSERT (default false, as in the guides). */
   includeSequences?: boolean;
 }
 
@@ -44,7 +42,7 @@ function privilegesFor(role: string, options: GrantScaffoldOptions): readonly Ta
   return [...new Set(chosen)];
 }
 
-/** The seeds' GRANT block with the user's choices. */
+/** The guides' GRANT block with the user's choices. */
 export function scaffoldGrants(options: GrantScaffoldOptions = {}): SqlScaffold {
   const schema = options.schema ?? 'public';
   const roles = [...new Set(options.roles ?? AUTH_ROLES)];

@@ -1,30 +1,12 @@
-// RLS policy scaffolds for one table, in the seeds' SQL shape (the Stytch/Stack Auth guides' four
-// "Individuals can …" policies) and in the initplan-safe `(select auth.user_id())` form: the sub-select
-// makes Postgres evaluate auth.user_id() once per query instead of once per row.
+// RLS policy scaffolds for one table, in the SQL shape of the Stytch and Stack Auth Authorize guides'
+// four "Individuals can …" policies (docs/authorize-guides.md#policies) and in the initplan-safe
+// `(select auth.user_id())` form: the sub-select makes Postgres evaluate auth.user_id() once per query
+// instead of once per row.
 import { ScaffoldOptionError, ScriptBuilder, type SqlScaffold } from './script';
-import { fitIdentifier, qualifiedName, quoteIdent, quoteLiteral } from './sqlIdent';
-
-export interface ColumnDescription {
-  readonly name: string;
-  /** As format_type() prints it: `text`, `uuid`, `character varying(255)`, `timestamp with time zone`… */
-  readonly type: string;
-  /** As pg_get_expr() prints it, or null. */
-  readonly default?: string | null;
-  readonly identity?: 'always' | 'by-default' | null;
-  /** Stored/virtual generated column: cannot take a default. */
-  readonly generated?: boolean;
-  readonly nullable?: boolean;
-}
-
-export interface TableDescription {
-  readonly schema: string;
-  readonly name: string;
-  readonly columns: readonly ColumnDescription[];
-  readonly primaryKey?: readonly string[];
-}
+import type { ColumnDescription, PolicyCommand, TableDescription } from '../introspect/types';
+import { fitIdentifier, qualifiedName, quoteIdent, quoteLiteral } from '../sql/quote';
 
 export type PolicyTemplateId = 'owner-crud' | 'public-read-owner-write' | 'org-by-claim' | 'anonymous-read-only' | 'blank';
-export type PolicyCommand = 'ALL' | 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
 
 export interface PolicyTemplateInfo {
   readonly id: PolicyTemplateId;
@@ -38,7 +20,7 @@ export const POLICY_TEMPLATES: readonly PolicyTemplateInfo[] = [
   {
     id: 'owner-crud',
     label: 'Owner-only CRUD',
-    description: 'The seeds\' four policies: signed-in users see, create, change and delete only their own rows.',
+    description: 'The Authorize guides\' four policies: signed-in users see, create, change and delete only their own rows.',
     needsUserColumn: true,
     needsOrgColumn: false,
   },
@@ -179,7 +161,7 @@ function policyTarget(table: TableDescription): string {
   return qualifiedName(table.schema, table.name);
 }
 
-/** The seeds' sentence-style names, kept within Postgres' 63-byte identifier limit. */
+/** The guides' sentence-style names, kept within Postgres' 63-byte identifier limit. */
 function policyName(text: string): string {
   return fitIdentifier(text);
 }

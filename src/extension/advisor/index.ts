@@ -1,5 +1,5 @@
 /**
- * The RLS Advisor in the editor (issue 6): `Neon Authorize: Run RLS Advisor` lints the active connection's
+ * The RLS Advisor in the editor: `Neon Authorize: Run RLS Advisor` lints the active connection's
  * database, puts each finding in the Problems panel on the CREATE statement or Drizzle call that defines its
  * object (or in the "RLS Advisor" report document when the workspace does not define it), and offers a
  * Quick Fix that opens the fix as an untitled SQL document. It runs again when a .sql/.ts file is saved and
@@ -12,14 +12,9 @@ import { definitionSourceOf } from '../../core/advisor/sources';
 import type { AdvisorFinding, AdvisorLevel, LintReport } from '../../core/advisor/types';
 import type { SourceFile } from '../../core/advisor/placement';
 import { registerCommand } from '../commands';
+import { COMMANDS } from '../commands/registry';
 import type { WorkbenchConnectionService } from '../connections/connectionService';
 import { buildPresentation, DIAGNOSTIC_SOURCE, fixDocumentText } from './present';
-
-export const ADVISOR_COMMANDS = {
-  run: 'neonAuthorize.lint',
-  /** Internal (Quick Fix): opens a finding's fix SQL. */
-  openFix: 'neonAuthorize.advisor.openFix',
-} as const;
 
 export const ADVISOR_SCHEME = 'neon-advisor';
 export const ADVISOR_REPORT_URI = vscode.Uri.from({ scheme: ADVISOR_SCHEME, path: '/RLS Advisor.md' });
@@ -245,7 +240,7 @@ export function registerAdvisor(context: vscode.ExtensionContext, connections: A
             const action = new vscode.CodeAction(`Open fix SQL: ${finding.title}`, vscode.CodeActionKind.QuickFix);
             action.diagnostics = [diagnostic];
             action.isPreferred = true;
-            action.command = { command: ADVISOR_COMMANDS.openFix, title: 'Open fix SQL', arguments: [id] };
+            action.command = { command: COMMANDS.openAdvisorFix.id, title: COMMANDS.openAdvisorFix.title, arguments: [id] };
             actions.push(action);
           }
           return actions;
@@ -270,7 +265,7 @@ export function registerAdvisor(context: vscode.ExtensionContext, connections: A
     { dispose: () => saveTimer && clearTimeout(saveTimer) },
   );
 
-  registerCommand(context, ADVISOR_COMMANDS.run, async () => {
+  registerCommand(context, COMMANDS.lint.id, async () => {
     const summary = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: 'RLS Advisor: linting the database' },
       () => run(),
@@ -285,7 +280,7 @@ export function registerAdvisor(context: vscode.ExtensionContext, connections: A
     return summary;
   });
 
-  registerCommand(context, ADVISOR_COMMANDS.openFix, async (id: unknown) => {
+  registerCommand(context, COMMANDS.openAdvisorFix.id, async (id: unknown) => {
     const finding = typeof id === 'string' ? findingsById.get(id) : undefined;
     if (!finding) throw new Error('This fix belongs to an older RLS Advisor run: run "Neon Authorize: Run RLS Advisor" again.');
     const document = await vscode.workspace.openTextDocument({ language: 'sql', content: fixDocumentText(finding) });

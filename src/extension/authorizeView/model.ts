@@ -4,8 +4,10 @@
  * import (tested in plain Node); tree.ts turns nodes into TreeItems with codicons and theme colours.
  */
 import type { DatabaseSnapshot, PolicyInfo, TableSnapshot } from '../../core/introspect';
+import { tableLabel, userTables } from '../../core/introspect/userTables';
 import type { JwksProviderRegistration } from '../../core/jwt/types';
 import { maskConnectionUrl } from '../../core/connections';
+import { COMMANDS, type CommandId, type CommandName } from '../commands/registry';
 import type { ActiveConnection } from '../connections/types';
 
 /** Theme colour ids the view uses. */
@@ -17,9 +19,15 @@ export const COLORS = {
 } as const;
 
 export interface NodeCommand {
-  readonly command: string;
+  readonly command: CommandId;
   readonly title: string;
   readonly arguments?: unknown[];
+}
+
+/** What clicking a node runs: one of the extension's commands, under its registry title. */
+export function nodeCommand(name: CommandName, ...args: unknown[]): NodeCommand {
+  const { id, title } = COMMANDS[name];
+  return args.length ? { command: id, title, arguments: args } : { command: id, title };
 }
 
 interface NodeBase {
@@ -118,7 +126,7 @@ function providersNode(state: ProvidersState): ViewNode {
       id: 'providers:none',
       label: 'No provider yet: add one',
       icon: 'add',
-      command: { command: 'neonAuthorize.addProvider', title: 'Add Authentication Provider' },
+      command: nodeCommand('addProvider'),
     });
   }
   return {
@@ -169,7 +177,7 @@ function extensionNode(s: DatabaseSnapshot): ViewNode {
     icon: 'warning',
     iconColor: COLORS.warning,
     contextValue: 'neonAuthorize.extension.missing',
-    command: { command: 'neonAuthorize.installPgSessionJwt', title: 'Install pg_session_jwt' },
+    command: nodeCommand('installPgSessionJwt'),
   };
 }
 
@@ -263,7 +271,6 @@ function grantedRoles(t: TableSnapshot): string[] {
 
 export function tableNode(t: TableSnapshot): ViewNode {
   const granted = grantedRoles(t);
-  const display = t.schema === 'public' ? t.name : `${t.schema}.${t.name}`;
   const children: ViewNode[] = t.policies.map((p) => policyNode(t, p));
   let description: string;
   let icon: string;
@@ -297,7 +304,7 @@ export function tableNode(t: TableSnapshot): ViewNode {
       description: 'enable it',
       icon: 'unlock',
       iconColor,
-      command: { command: 'neonAuthorize.enableRls', title: 'Enable Row-Level Security', arguments: [{ schema: t.schema, name: t.name }] },
+      command: nodeCommand('enableRls', { schema: t.schema, name: t.name }),
     });
   }
   const grantLines = Object.entries(t.grants).map(([role, privileges]) => `${role}: ${privileges.length ? privileges.join(', ') : 'no privileges'}`);
@@ -308,7 +315,7 @@ export function tableNode(t: TableSnapshot): ViewNode {
     schema: t.schema,
     name: t.name,
     rlsEnabled: t.rlsEnabled,
-    label: display,
+    label: tableLabel(t),
     description,
     tooltip: tip.join('\n'),
     icon,
@@ -320,10 +327,7 @@ export function tableNode(t: TableSnapshot): ViewNode {
 }
 
 function tablesNode(s: DatabaseSnapshot): ViewNode {
-  // Tables of extensions' own schemas (auth, _pg_session_jwt…) are not the user's.
-  const extensionSchemas = new Set(s.schemas.filter((x) => x.extension).map((x) => x.name));
-  if (s.pgSessionJwt.schema) extensionSchemas.add(s.pgSessionJwt.schema);
-  const tables = s.tables.filter((t) => !extensionSchemas.has(t.schema) && !t.isPartition);
+  const tables = userTables(s);
   const children = tables.map(tableNode);
   if (children.length === 0) {
     children.push({ kind: 'message', id: 'tables:none', label: 'No tables yet: create one (e.g. run schema.sql with Run SQL on Owner)', icon: 'info', iconColor: COLORS.muted });
@@ -345,7 +349,7 @@ function tablesNode(s: DatabaseSnapshot): ViewNode {
 export function buildViewModel(input: ViewInput): ViewNode[] {
   const nodes: ViewNode[] = [connectionNode(input), providersNode(input.providers)];
   if (input.error !== undefined) {
-    nodes.push({ kind: 'message', id: 'error', label: 'Could not read the database', description: input.error, tooltip: input.error, icon: 'error', iconColor: COLORS.error, command: { command: 'neonAuthorize.refresh', title: 'Refresh' } });
+    nodes.push({ kind: 'message', id: 'error', label: 'Could not read the database', description: input.error, tooltip: input.error, icon: 'error', iconColor: COLORS.error, command: nodeCommand('refresh') });
     return nodes;
   }
   if (input.snapshot) nodes.push(extensionNode(input.snapshot), rolesNode(input.snapshot), tablesNode(input.snapshot));

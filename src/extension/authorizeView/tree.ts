@@ -5,10 +5,13 @@
 import * as vscode from 'vscode';
 import { introspectDatabase, type DatabaseSnapshot } from '../../core/introspect';
 import type { WorkbenchConnectionService } from '../connections/connectionService';
-import { findConnectionFailure } from '../setup/prerequisites';
-import { COLORS, buildViewModel, findNode, type ProvidersState, type ViewNode } from './model';
+import { findConnectionFailure } from '../../core/connections/database';
+import { COLORS, buildViewModel, findNode, nodeCommand, type ProvidersState, type ViewNode } from './model';
 
 export const EXPLORER_VIEW_ID = 'neonAuthorize.explorer';
+
+/** What the view reads of the connection layer (it opens nothing but the owner connection). */
+type ViewConnections = Pick<WorkbenchConnectionService, 'onDidChange' | 'peek' | 'current' | 'owner' | 'registry' | 'hasSavedChoice' | 'output'>;
 
 const NO_REGISTRY =
   'Providers are registered on a Neon project (Connect Neon Account) or on the playground. This connection is a plain Postgres URL: register the JWKS URL in the Neon Console, or verify tokens in your app (JWT self-verification).';
@@ -23,7 +26,7 @@ export class AuthorizeTreeProvider implements vscode.TreeDataProvider<ViewNode>,
   private readonly subscription: { dispose(): void };
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(private readonly connections: WorkbenchConnectionService) {
+  constructor(private readonly connections: ViewConnections) {
     // Read again when VS Code next asks for the nodes (only while the view is visible).
     this.subscription = connections.onDidChange(() => {
       this.generation++;
@@ -78,12 +81,18 @@ export class AuthorizeTreeProvider implements vscode.TreeDataProvider<ViewNode>,
       const { database } = await this.connections.owner();
       snapshot = await introspectDatabase(database);
     } catch (err) {
-      error = (findConnectionFailure(err) ?? (err instanceof Error ? err : new Error(String(err)))).message;
-      this.connections.output.appendLine(`[view] ${error}`);
+      error = this.logFailure(err);
     }
     const nodes = buildViewModel({ connection, providers: await providersPromise, snapshot, error });
     this.apply(gen, nodes, snapshot);
     return gen === this.generation ? nodes : this.nodes;
+  }
+
+  /** What the view says about a failure (a broken connection's own explanation), also logged. */
+  private logFailure(err: unknown): string {
+    const message = (findConnectionFailure(err) ?? (err instanceof Error ? err : new Error(String(err)))).message;
+    this.connections.output.appendLine(`[view] ${message}`);
+    return message;
   }
 
   private apply(gen: number, nodes: ViewNode[], snapshot: DatabaseSnapshot | undefined): void {
@@ -120,8 +129,7 @@ export class AuthorizeTreeProvider implements vscode.TreeDataProvider<ViewNode>,
       try {
         await this.connections.current();
       } catch (err) {
-        const message = (findConnectionFailure(err) ?? (err instanceof Error ? err : new Error(String(err)))).message;
-        this.connections.output.appendLine(`[view] ${message}`);
+        const message = this.logFailure(err);
         return [
           {
             kind: 'message',
@@ -131,7 +139,7 @@ export class AuthorizeTreeProvider implements vscode.TreeDataProvider<ViewNode>,
             tooltip: `${message}\n\nClick to choose a connection.`,
             icon: 'error',
             iconColor: COLORS.error,
-            command: { command: 'neonAuthorize.selectConnection', title: 'Select Connection' },
+            command: nodeCommand('selectConnection'),
           },
         ];
       }

@@ -1,15 +1,16 @@
 import * as vscode from 'vscode';
+import { COMMANDS, type CommandId } from './registry';
 import { showWelcome } from './showWelcome';
 
 /**
  * Registers a command with the one error policy of the extension: a failing command shows its
  * message (what went wrong, what to do) instead of an unexplained failure or a stack trace.
- * Every command is also declared in package.json `contributes.commands` (category "Neon
- * Authorize"); test/extension/activation.test.ts checks each declared one is registered.
+ * Ids come from the registry (registry.ts), which package.json `contributes.commands` mirrors;
+ * test/extension/activation.test.ts checks each declared one is registered.
  */
 export function registerCommand(
   context: Pick<vscode.ExtensionContext, 'subscriptions'>,
-  id: string,
+  id: CommandId,
   handler: (...args: any[]) => unknown,
 ): void {
   context.subscriptions.push(vscode.commands.registerCommand(id, (...args: any[]) => runReportingErrors(handler, args)));
@@ -25,6 +26,11 @@ async function runReportingErrors(handler: (...args: any[]) => unknown, args: an
   }
 }
 
+/** Runs one of the extension's own commands; the id type rejects a command the registry does not have. */
+export function executeCommand<T = unknown>(id: CommandId, ...args: unknown[]): Thenable<T | undefined> {
+  return vscode.commands.executeCommand<T | undefined>(id, ...args);
+}
+
 export function registerCommands(context: vscode.ExtensionContext): void {
-  registerCommand(context, 'neonAuthorize.showWelcome', showWelcome);
+  registerCommand(context, COMMANDS.showWelcome.id, showWelcome);
 }

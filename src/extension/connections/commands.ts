@@ -5,9 +5,38 @@
 import * as vscode from 'vscode';
 import { describeConnection, isConnectionUrl, maskConnectionUrl } from '../../core/connections';
 import type { NeonApi } from '../../core/neonApi';
-import type { ConnectionChoice, WorkbenchConnectionService } from './connectionService';
+import { executeCommand, registerCommand } from '../commands';
+import { COMMANDS, type CommandId } from '../commands/registry';
+import type { WorkbenchConnectionService } from './connectionService';
 import { envPickItems } from './envConnections';
+import type { ConnectionChoice, NeonChoice } from './savedChoice';
 import type { ActiveConnection } from './types';
+import { workspaceRoot } from './workspaceEnv';
+
+/** What the connection commands use of the connection layer. */
+export type CommandConnections = Pick<
+  WorkbenchConnectionService,
+  'select' | 'startPlayground' | 'disconnect' | 'peek' | 'discoverEnv' | 'runningPlayground' | 'neonAccount'
+>;
+
+/** Wraps a handler in an error policy that may answer a failure itself (and then returns undefined). */
+export type HandlerGuard = <A extends unknown[], R>(handler: (...args: A) => Promise<R>) => (...args: A) => Promise<R | undefined>;
+
+/**
+ * Registers Select Connection, Start Playground, Connect Neon Account and Sign Out of Neon, each
+ * wrapped in `guard` (the setup commands' policy: a missing step becomes a warning with a button).
+ */
+export function registerConnectionCommands(
+  context: Pick<vscode.ExtensionContext, 'subscriptions'>,
+  connections: CommandConnections,
+  guard: HandlerGuard,
+): void {
+  const register = <A extends unknown[], R>(id: CommandId, handler: (...args: A) => Promise<R>) => registerCommand(context, id, guard(handler));
+  register(COMMANDS.selectConnection.id, (args?: SelectArgs) => selectConnection(connections, args));
+  register(COMMANDS.startPlayground.id, () => startPlayground(connections));
+  register(COMMANDS.connectNeonAccount.id, (args?: Parameters<typeof connectNeonAccount>[1]) => connectNeonAccount(connections, args ?? {}));
+  register(COMMANDS.signOutNeon.id, () => signOutNeon(connections));
+}
 
 /** What the connection commands return: the connection as it may be shown (no secrets). */
 export interface ConnectionSummary {
@@ -60,7 +89,7 @@ async function askManualUrls(): Promise<ConnectionChoice | undefined> {
 
 type SelectArgs = ConnectionChoice | { kind: 'env'; directory?: string };
 
-export async function selectConnection(connections: WorkbenchConnectionService, args?: SelectArgs): Promise<ConnectionSummary | undefined> {
+export async function selectConnection(connections: CommandConnections, args?: SelectArgs): Promise<ConnectionSummary | undefined> {
   let choice: ConnectionChoice | undefined;
   if (args && typeof args === 'object' && 'kind' in args) {
     if (args.kind === 'env' && !args.directory) {
@@ -76,10 +105,12 @@ export async function selectConnection(connections: WorkbenchConnectionService, 
   if (choice.kind === 'neon' && !(await connections.neonAccount.hasApiKey())) {
     return connectNeonAccount(connections, choice);
   }
-  const connection = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Connecting (${describeChoice(choice)}) …` },
-    () => connections.select(choice),
-  );
+  return connectWithProgress(connections, choice, `Connecting (${describeChoice(choice)}) …`);
+}
+
+/** Connects to `choice` under a progress notification, then says what it is connected to. */
+async function connectWithProgress(connections: Pick<CommandConnections, 'select'>, choice: ConnectionChoice, title: string): Promise<ConnectionSummary> {
+  const connection = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, () => connections.select(choice));
   void vscode.window.showInformationMessage(`Neon Authorize: connected to ${connection.label}.`);
   return summarize(connection);
 }
@@ -97,10 +128,14 @@ function describeChoice(choice: ConnectionChoice): string {
   }
 }
 
-async function pickEnvDirectory(connections: WorkbenchConnectionService): Promise<ConnectionChoice | undefined> {
+/** One picker item per workspace folder whose .env files have an owner URL, and what was found. */
+async function envItems(connections: Pick<CommandConnections, 'discoverEnv'>) {
   const { discovery } = await connections.discoverEnv();
-  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const items = envPickItems(discovery, root);
+  return { discovery, items: envPickItems(discovery, workspaceRoot()) };
+}
+
+async function pickEnvDirectory(connections: Pick<CommandConnections, 'discoverEnv'>): Promise<ConnectionChoice | undefined> {
+  const { discovery, items } = await envItems(connections);
   if (items.length === 0) {
     const problems = discovery.warnings.map((w) => w.message).join(' ');
     throw new Error(
@@ -112,9 +147,8 @@ async function pickEnvDirectory(connections: WorkbenchConnectionService): Promis
   return picked ? { kind: 'env', directory: picked.directory } : undefined;
 }
 
-async function pickConnection(connections: WorkbenchConnectionService): Promise<ConnectionChoice | undefined> {
-  const { discovery } = await connections.discoverEnv();
-  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+async function pickConnection(connections: CommandConnections): Promise<ConnectionChoice | undefined> {
+  const { items: env } = await envItems(connections);
   type Item = vscode.QuickPickItem & { choice?: () => Promise<ConnectionChoice | undefined> };
   const items: Item[] = [
     {
@@ -124,9 +158,8 @@ async function pickConnection(connections: WorkbenchConnectionService): Promise<
       choice: async () => ({ kind: 'playground' }),
     },
   ];
-  const envItems = envPickItems(discovery, root);
-  if (envItems.length) items.push({ label: 'Workspace .env files', kind: vscode.QuickPickItemKind.Separator });
-  for (const e of envItems) items.push({ ...e, choice: async () => ({ kind: 'env', directory: e.directory }) });
+  if (env.length) items.push({ label: 'Workspace .env files', kind: vscode.QuickPickItemKind.Separator });
+  for (const e of env) items.push({ ...e, choice: async () => ({ kind: 'env', directory: e.directory }) });
   items.push(
     { label: 'Other', kind: vscode.QuickPickItemKind.Separator },
     {
@@ -139,7 +172,7 @@ async function pickConnection(connections: WorkbenchConnectionService): Promise<
       description: (await connections.neonAccount.hasApiKey()) ? 'signed in' : 'API key',
       detail: 'Pick organization → project → branch → database with your Neon API key.',
       choice: async () => {
-        await vscode.commands.executeCommand('neonAuthorize.connectNeonAccount');
+        await executeCommand(COMMANDS.connectNeonAccount.id);
         return undefined;
       },
     },
@@ -148,7 +181,7 @@ async function pickConnection(connections: WorkbenchConnectionService): Promise<
   return picked?.choice ? picked.choice() : undefined;
 }
 
-export async function startPlayground(connections: WorkbenchConnectionService): Promise<ConnectionSummary> {
+export async function startPlayground(connections: Pick<CommandConnections, 'startPlayground'>): Promise<ConnectionSummary> {
   const connection = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Starting the playground (embedded Postgres) …' },
     () => connections.startPlayground(),
@@ -185,8 +218,8 @@ async function pick<T>(items: T[], title: string, toItem: (t: T) => vscode.Quick
 
 /** Asks for (or takes) the API key, checks it, stores it, then org → project → branch → database. */
 export async function connectNeonAccount(
-  connections: WorkbenchConnectionService,
-  args: ConnectNeonArgs | Extract<ConnectionChoice, { kind: 'neon' }> = {},
+  connections: Pick<CommandConnections, 'select' | 'neonAccount'>,
+  args: ConnectNeonArgs | NeonChoice = {},
 ): Promise<ConnectionSummary | undefined> {
   const account = connections.neonAccount;
   let apiKey = 'apiKey' in args ? args.apiKey : undefined;
@@ -209,15 +242,10 @@ export async function connectNeonAccount(
   // The key worked (the API answered): keep it.
   if (apiKey) await account.storeApiKey(apiKey);
   if (!choice) return undefined;
-  const connection = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Connecting to ${choice.projectName ?? choice.projectId} …` },
-    () => connections.select(choice),
-  );
-  void vscode.window.showInformationMessage(`Neon Authorize: connected to ${connection.label}.`);
-  return summarize(connection);
+  return connectWithProgress(connections, choice, `Connecting to ${choice.projectName ?? choice.projectId} …`);
 }
 
-async function chooseNeonDatabase(api: NeonApi, args: ConnectNeonArgs): Promise<Extract<ConnectionChoice, { kind: 'neon' }> | undefined> {
+async function chooseNeonDatabase(api: NeonApi, args: ConnectNeonArgs): Promise<NeonChoice | undefined> {
   // Checks the key too: a refused key fails here with the API's explanation.
   const organizations = await api.listOrganizations();
   let orgId: string | undefined = args.organizationId;
@@ -269,7 +297,7 @@ async function chooseNeonDatabase(api: NeonApi, args: ConnectNeonArgs): Promise<
   };
 }
 
-export async function signOutNeon(connections: WorkbenchConnectionService): Promise<boolean> {
+export async function signOutNeon(connections: Pick<CommandConnections, 'neonAccount' | 'peek' | 'disconnect'>): Promise<boolean> {
   const had = await connections.neonAccount.signOut();
   if (connections.peek()?.kind === 'neon') await connections.disconnect();
   void vscode.window.showInformationMessage(

@@ -1,5 +1,5 @@
 /**
- * The contract between the connection layer (issue 3: playground, workspace .env, URLs by hand,
+ * The contract between the connection layer (the playground, a workspace .env, URLs by hand, a
  * Neon account) and everything that runs SQL (the Authorize view, scaffolds, the run-as-user
  * panel). Consumers take `Pick<ConnectionService, …>` of what they need.
  */

@@ -1,11 +1,11 @@
 // What the three Run-as-User commands put in the panel: the selection or the statement at the cursor of a
 // SQL editor, or a table's first rows. No runtime `vscode` import: unit-tested in plain Node.
 import type * as vscode from 'vscode';
+import { quoteIdentAlways } from '../../core/sql/quote';
 
 /** `select * from "schema"."table" limit 200`: always quoted, so any table name works. */
 export function tableQuery(schema: string, table: string): string {
-  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-  return `select * from ${quote(schema)}.${quote(table)} limit 200`;
+  return `select * from ${quoteIdentAlways(schema)}.${quoteIdentAlways(table)} limit 200`;
 }
 
 export interface TableRefArg {
@@ -27,14 +27,6 @@ export function tableFromArgument(arg: unknown): TableRefArg | undefined {
   return undefined;
 }
 
-/** Parses "schema.table" or "table" as typed in the input box (double quotes allowed). */
-export function parseTableName(text: string): TableRefArg | undefined {
-  const m = /^\s*(?:("(?:[^"]|"")+"|[^."\s]+)\s*\.\s*)?("(?:[^"]|"")+"|[^."\s]+)\s*$/.exec(text);
-  if (!m) return undefined;
-  const unquote = (s: string) => (s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s.toLowerCase());
-  return { schema: m[1] ? unquote(m[1]) : 'public', table: unquote(m[2]!) };
-}
-
 /** The statement to run from an editor: the selection, else the statement under the cursor. */
 export async function statementFromEditor(editor: Pick<vscode.TextEditor, 'document' | 'selection'>): Promise<string | undefined> {
   const { document, selection } = editor;
@@ -45,7 +37,7 @@ export async function statementFromEditor(editor: Pick<vscode.TextEditor, 'docum
   const text = document.getText();
   if (!text.trim()) return undefined;
   // The SQL parser (WASM) is loaded on first use only.
-  const { loadSqlParser, statementAt } = await import('../../core/sqlClassify');
+  const [{ loadSqlParser }, { statementAt }] = await Promise.all([import('../../core/sql/parser'), import('../../core/sqlClassify')]);
   await loadSqlParser();
   return statementAt(text, document.offsetAt(selection.active))?.text.trim() || undefined;
 }

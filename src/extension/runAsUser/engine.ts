@@ -4,13 +4,13 @@ import { describeConnection } from '../../core/connections/url';
 import { decodeTokenUnverified } from '../../core/jwt/decode';
 import { JwksCache } from '../../core/jwt/jwksCache';
 import type { JwksProviderRegistration } from '../../core/jwt/types';
-import type { RunPath } from '../../core/runAsUserProtocol';
+import type { RunPath } from '../../core/runAsUserProtocol/messages';
 import type { ConnectionTarget } from '../../core/runAsUser/executor';
-import { RunAsUserEngine, type RunAsUserEngineOptions } from '../../core/runAsUser/engine';
+import { RunAsUserEngine, type RunAsUserEngineOptions, type RunAsUserOutcome } from '../../core/runAsUser/engine';
+import { WriteConfirmations } from '../../core/runAsUser/writeConfirmations';
 import type { ActiveConnection } from '../connections/types';
-import type { EngineRunOutcome, InspectRequest, RunEngine, UserRunRequest } from './host';
+import type { InspectRequest, RunEngine, UserRunRequest } from './host';
 import { inspectForPanel } from './inspection';
-import { UserFacingError } from './host';
 
 function target(connection: ActiveConnection, url: string): ConnectionTarget {
   return connection.fetchEndpoint ? { url, fetchEndpoint: connection.fetchEndpoint } : { url };
@@ -35,7 +35,13 @@ function selfVerifiedLogin(connection: ActiveConnection, anonymous: boolean): st
   return connection.ownerUrl;
 }
 
-function engineOptions(connection: ActiveConnection, anonymous: boolean, providers: () => JwksProviderRegistration[], jwksCache: JwksCache): RunAsUserEngineOptions {
+function engineOptions(
+  connection: ActiveConnection,
+  anonymous: boolean,
+  providers: () => JwksProviderRegistration[],
+  jwksCache: JwksCache,
+  confirmations: WriteConfirmations,
+): RunAsUserEngineOptions {
   const tokenUrls = connection.authenticatedUrl
     ? {
         authenticated: target(connection, connection.authenticatedUrl),
@@ -47,6 +53,7 @@ function engineOptions(connection: ActiveConnection, anonymous: boolean, provide
     ...(tokenUrls ? { authorize: tokenUrls } : {}),
     ...(connection.playground && tokenUrls ? { playground: tokenUrls } : {}),
     selfVerified: { login: target(connection, selfVerifiedLogin(connection, anonymous)), providers, jwksCache },
+    confirmations,
   };
 }
 
@@ -71,51 +78,36 @@ export function roleForToken(token: string, path: RunPath, connection: ActiveCon
 export function createRunEngine(): RunEngine {
   const jwksCache = new JwksCache();
   let providers: JwksProviderRegistration[] = [];
-  /** One engine per connection and login (engines keep the owner's and the login's connections open). */
-  let engines: { connection: ActiveConnection; byLogin: Map<string, RunAsUserEngine> } | undefined;
+  /** One engine per connection and login (engines keep the owner's and the login's connections open),
+   *  sharing the connection's writes waiting for confirmation. */
+  let engines: { connection: ActiveConnection; byLogin: Map<string, RunAsUserEngine>; confirmations: WriteConfirmations } | undefined;
 
   const engineFor = (connection: ActiveConnection, anonymous: boolean): RunAsUserEngine => {
     if (engines?.connection !== connection) {
       for (const engine of engines?.byLogin.values() ?? []) void engine.close().catch(() => undefined);
-      engines = { connection, byLogin: new Map() };
+      engines = { connection, byLogin: new Map(), confirmations: new WriteConfirmations() };
       jwksCache.clear();
     }
     const login = selfVerifiedLogin(connection, anonymous);
     let engine = engines.byLogin.get(login);
     if (!engine) {
-      engine = new RunAsUserEngine(engineOptions(connection, anonymous, () => providers, jwksCache));
+      engine = new RunAsUserEngine(engineOptions(connection, anonymous, () => providers, jwksCache, engines.confirmations));
       engines.byLogin.set(login, engine);
     }
     return engine;
   };
 
   return {
-    async run(request: UserRunRequest): Promise<EngineRunOutcome> {
+    run(request: UserRunRequest): Promise<RunAsUserOutcome> {
       providers = request.providers;
       const engine = engineFor(request.connection, request.token === undefined);
-      const outcome = await engine.run({
+      return engine.run({
         sql: request.sql,
         path: request.path,
         ...(request.token !== undefined ? { token: request.token } : {}),
-        ...(request.confirmedWrite ? { confirmed: true, confirmationId: request.confirmedWrite } : {}),
+        ...(request.confirmationId !== undefined ? { confirmationId: request.confirmationId } : {}),
         signal: request.signal,
       });
-      switch (outcome.kind) {
-        case 'ran':
-          return outcome;
-        case 'confirm-write':
-          return {
-            kind: 'needs-confirmation',
-            engineConfirmationId: outcome.confirmationId,
-            command: outcome.command,
-            ...(outcome.table ? { table: outcome.table } : {}),
-            message: outcome.message,
-          };
-        case 'refused': {
-          const { error } = outcome;
-          throw new UserFacingError(`${error.title}: ${error.message}`, error.fixes?.[0]);
-        }
-      }
     },
 
     async close() {

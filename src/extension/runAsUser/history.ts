@@ -1,6 +1,6 @@
 // SQL history per workspace: most recent first, no duplicates, capped; statements holding a secret are
 // never stored (history lives in workspaceState, which is plain JSON on disk).
-import { containsSecret } from './secrets';
+import { containsSecret } from '../../core/secrets';
 import { STATE_KEYS, type KeyValueState } from './storage';
 
 export const HISTORY_LIMIT = 50;

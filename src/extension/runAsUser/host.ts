@@ -2,33 +2,36 @@
 // validated, every request answered exactly once, and secrets never leave this object unmasked (except a
 // freshly minted token, which goes back to the panel that asked for it). The VS Code layer (panel.ts)
 // supplies storage, dialogs, the clipboard and commands through RunAsUserHostDeps.
-import { createHash, randomUUID } from 'node:crypto';
+import { fixAction, type FixAction, type FixActionId } from '../../core/fixActions';
 import type { JwksProviderRegistration } from '../../core/jwt/types';
+import type { RunAsUserOutcome } from '../../core/runAsUser/engine';
+import type * as engineOutcome from '../../core/runAsUser/outcome';
 import {
   errorResponse,
   okResponse,
   requestIdOf,
   validateWebviewMessage,
-  type FixAction,
-  type FixActionId,
+  type ExplainedError,
   type HostToWebview,
   type InitState,
+  type OwnerOutcome,
   type RequestOf,
   type RequestType,
   type ResultOf,
+  type ResultSet,
   type RunPath,
   type RunResponse,
-  type RunResult,
+  type SideOutcome,
   type TokenInspection,
   type TokenSource,
-} from '../../core/runAsUserProtocol';
+} from '../../core/runAsUserProtocol/messages';
+import { maskSecrets } from '../../core/secrets';
 import type { Playground } from '../../playground/playground';
 import type { ActiveConnection, ConnectionService } from '../connections/types';
-import { parseTableName } from './commands';
+import { commandForFix, fixButton, fixLabel } from '../fixCommands';
 import type { SqlHistory } from './history';
 import { choosePaths, PATH_LABELS } from './paths';
 import { mintPersonaToken, type PersonaStore } from './personas';
-import { maskSecrets } from './secrets';
 
 /** A statement the user side runs: what the engine needs, with the token already resolved. */
 export interface UserRunRequest {
@@ -38,15 +41,10 @@ export interface UserRunRequest {
   providers: JwksProviderRegistration[];
   /** The JWT for the user side; undefined runs as anonymous without a token. */
   token: string | undefined;
-  /** The user confirmed this write (the engine's id from its `needs-confirmation`): run it once, user side only. */
-  confirmedWrite?: string;
+  /** The user confirmed this write: the `confirmationId` of the engine's `confirm-write` answer. */
+  confirmationId?: string;
   signal: AbortSignal;
 }
-
-/** What the engine answers: a result, or "this writes; ask first" (nothing has run then). */
-export type EngineRunOutcome =
-  | ({ kind: 'ran' } & RunResult)
-  | { kind: 'needs-confirmation'; engineConfirmationId: string; command: string; table?: string; message: string };
 
 export interface InspectRequest {
   token: string;
@@ -57,32 +55,11 @@ export interface InspectRequest {
 
 /** The run-as-user engine (src/core/runAsUser), as the host uses it; loaded on first use. */
 export interface RunEngine {
-  run(request: UserRunRequest): Promise<EngineRunOutcome>;
+  run(request: UserRunRequest): Promise<RunAsUserOutcome>;
   inspect(request: InspectRequest): Promise<TokenInspection>;
   /** Closes the connections the engine keeps open. */
   close(): Promise<void>;
 }
-
-/** Setup commands behind the panel's fix buttons. */
-export const FIX_COMMANDS: Partial<Record<FixActionId, string>> = {
-  scaffoldGrants: 'neonAuthorize.scaffoldGrants',
-  installPgSessionJwt: 'neonAuthorize.installPgSessionJwt',
-  addProvider: 'neonAuthorize.addProvider',
-  scaffoldPolicies: 'neonAuthorize.scaffoldPolicies',
-  enableRls: 'neonAuthorize.enableRls',
-  chooseConnection: 'neonAuthorize.selectConnection',
-  openPlayground: 'neonAuthorize.startPlayground',
-};
-
-const FIX_LABELS: Partial<Record<FixActionId, string>> = {
-  scaffoldGrants: 'Scaffold Grants',
-  installPgSessionJwt: 'Install pg_session_jwt',
-  addProvider: 'Add Authentication Provider',
-  scaffoldPolicies: 'Scaffold Policies',
-  enableRls: 'Enable RLS',
-  chooseConnection: 'Select Connection',
-  openPlayground: 'Start Playground',
-};
 
 export interface ExportTarget {
   format: 'csv' | 'json';
@@ -108,24 +85,67 @@ export interface RunAsUserHostDeps {
   log?(line: string): void;
 }
 
-interface PendingConfirmation {
-  /** Hash of the statement, token source and path the user was asked about. */
-  fingerprint: string;
-  engineConfirmationId: string;
-  expiresAt: number;
-}
-
-/** How long a write confirmation stays valid. */
-const CONFIRMATION_TTL_MS = 10 * 60 * 1000;
-
-/** Thrown for what the user must fix; the message is shown as is. */
+/** Thrown for what the user must fix; the message is shown as is, with a button per fix. */
 export class UserFacingError extends Error {
   constructor(
     message: string,
-    readonly action?: FixAction,
+    readonly fixes: readonly FixAction[] = [],
   ) {
     super(message);
   }
+}
+
+/** The panel's answer to a run: the one place an engine outcome becomes a message. A refusal (nothing ran)
+ *  is the request's error, with every fix the explanation offers. */
+export function runResponseOf(outcome: RunAsUserOutcome): RunResponse {
+  switch (outcome.kind) {
+    case 'ran':
+      return {
+        kind: 'ran',
+        path: outcome.path,
+        pathLabel: outcome.pathLabel,
+        identityLabel: outcome.identityLabel,
+        user: sideMessage(outcome.user),
+        owner: outcome.owner.kind === 'skipped-write' ? { kind: 'skipped-write', message: outcome.owner.message } : sideMessage(outcome.owner),
+        ...(outcome.hiddenOwnerRows ? { hiddenOwnerRows: outcome.hiddenOwnerRows } : {}),
+        ...(outcome.hiddenMatchedBy ? { hiddenMatchedBy: outcome.hiddenMatchedBy } : {}),
+        notes: outcome.notes.map((n) => ({ level: n.level, message: n.message })),
+      };
+    case 'confirm-write':
+      return { kind: 'confirm-write', confirmationId: outcome.confirmationId, command: outcome.command, ...(outcome.table ? { table: outcome.table } : {}), message: outcome.message };
+    case 'refused':
+      throw new UserFacingError(`${outcome.error.title}: ${outcome.error.message}`, outcome.error.fixes);
+  }
+}
+
+function sideMessage(side: engineOutcome.SideOutcome): SideOutcome & OwnerOutcome {
+  if (side.kind === 'error') return { kind: 'error', error: explainedErrorMessage(side.error) };
+  const result = resultSetMessage(side.result);
+  return side.caption !== undefined ? { kind: 'rows', result, caption: side.caption } : { kind: 'rows', result };
+}
+
+/** The rows are passed on, not copied: a result can have a million of them. */
+function resultSetMessage(result: engineOutcome.ResultSet): ResultSet {
+  return {
+    fields: result.fields.map((f) => (f.typeName !== undefined ? { name: f.name, dataTypeID: f.dataTypeID, typeName: f.typeName } : { name: f.name, dataTypeID: f.dataTypeID })),
+    rows: result.rows,
+    rowCount: result.rowCount,
+    command: result.command,
+    durationMs: result.durationMs,
+    ...(result.keyColumns ? { keyColumns: result.keyColumns } : {}),
+  };
+}
+
+/** An explanation as the panel shows it: each fix labelled with the command it runs. */
+export function explainedErrorMessage(error: engineOutcome.ExplainedError): ExplainedError {
+  return {
+    title: error.title,
+    message: error.message,
+    ...(error.code !== undefined ? { code: error.code } : {}),
+    ...(error.detail !== undefined ? { detail: error.detail } : {}),
+    ...(error.hint !== undefined ? { hint: error.hint } : {}),
+    ...(error.fixes ? { fixes: error.fixes.map(fixButton) } : {}),
+  };
 }
 
 export class RunAsUserHost {
@@ -133,7 +153,6 @@ export class RunAsUserHost {
   private initCount = 0;
   private pendingOpen: { sql: string; run: boolean } | undefined;
   private readonly runs = new Map<number, AbortController>();
-  private readonly confirmations = new Map<string, PendingConfirmation>();
   private connecting: Promise<void> | undefined;
   private disposed = false;
 
@@ -168,7 +187,6 @@ export class RunAsUserHost {
     this.disposed = true;
     for (const controller of this.runs.values()) controller.abort();
     this.runs.clear();
-    this.confirmations.clear();
   }
 
   /** Entry point for every message from the webview (untrusted). */
@@ -194,8 +212,8 @@ export class RunAsUserHost {
     try {
       result = (await this.dispatch(request)) as ResultOf<T>;
     } catch (error) {
-      const { message, action } = this.describeError(error);
-      this.post(errorResponse(request.id, message, action));
+      const { message, fixes } = this.describeError(error);
+      this.post(errorResponse(request.id, message, ...fixes.map(fixButton)));
       return;
     }
     this.post(okResponse<T>(request.id, result));
@@ -276,10 +294,7 @@ export class RunAsUserHost {
       if (connection.playground && (await this.deps.personas.offerStarters())) this.post({ type: 'personasChanged', personas: this.deps.personas.list() });
       return connection;
     } catch (error) {
-      throw new UserFacingError(`Could not open the connection: ${this.describeError(error).message}`, {
-        label: 'Select Connection',
-        action: 'chooseConnection',
-      });
+      throw new UserFacingError(`Could not open the connection: ${this.describeError(error).message}`, [fixAction('chooseConnection')]);
     }
   }
 
@@ -292,26 +307,15 @@ export class RunAsUserHost {
     if (!option?.available)
       throw new UserFacingError(`${PATH_LABELS[request.path]} cannot be used with ${maskSecrets(connection.label)}: ${option?.unavailableReason ?? 'unknown path'}. Pick another path.`);
 
-    const fingerprint = this.fingerprint(request.sql, request.token, request.path);
-    let confirmedWrite: string | undefined;
-    if (request.confirmWriteId !== undefined) {
-      const pending = this.confirmations.get(request.confirmWriteId);
-      this.confirmations.delete(request.confirmWriteId);
-      if (!pending || pending.expiresAt < Date.now())
-        throw new UserFacingError('This confirmation has expired or was already used. Run the statement again to confirm it anew.');
-      if (pending.fingerprint !== fingerprint)
-        throw new UserFacingError('The statement, token or path changed after you were asked to confirm; nothing ran. Run it again to confirm the new one.');
-      confirmedWrite = pending.engineConfirmationId;
-    }
-
     const token = await this.resolveToken(request.token, connection.playground);
     const controller = new AbortController();
     this.runs.set(request.id, controller);
-    let outcome: EngineRunOutcome;
+    let outcome: RunAsUserOutcome;
     try {
       const engine = await this.deps.loadEngine();
       const providers = await this.providers();
-      outcome = await engine.run({ sql: request.sql, path: request.path, connection, providers, token, ...(confirmedWrite ? { confirmedWrite } : {}), signal: controller.signal });
+      const confirmation = request.confirmWriteId !== undefined ? { confirmationId: request.confirmWriteId } : {};
+      outcome = await engine.run({ sql: request.sql, path: request.path, connection, providers, token, ...confirmation, signal: controller.signal });
     } catch (error) {
       if (controller.signal.aborted) throw new UserFacingError('Cancelled: the statement was stopped before it finished.');
       throw error;
@@ -319,14 +323,9 @@ export class RunAsUserHost {
       this.runs.delete(request.id);
     }
 
+    const response = runResponseOf(outcome);
     await this.remember(request.sql);
-    if (outcome.kind === 'needs-confirmation') {
-      const confirmationId = randomUUID();
-      this.pruneConfirmations();
-      this.confirmations.set(confirmationId, { fingerprint, engineConfirmationId: outcome.engineConfirmationId, expiresAt: Date.now() + CONFIRMATION_TTL_MS });
-      return { kind: 'confirm-write', confirmationId, command: outcome.command, ...(outcome.table ? { table: outcome.table } : {}), message: outcome.message };
-    }
-    return outcome;
+    return response;
   }
 
   private async cancel(runId: number): Promise<{ cancelled: boolean }> {
@@ -334,16 +333,6 @@ export class RunAsUserHost {
     if (!controller) return { cancelled: false };
     controller.abort();
     return { cancelled: true };
-  }
-
-  /** Ties a confirmation to exactly one statement, token and path (hashed: no token is kept). */
-  private fingerprint(sql: string, token: TokenSource, path: RunPath): string {
-    return createHash('sha256').update(JSON.stringify([sql, token, path])).digest('base64url');
-  }
-
-  private pruneConfirmations(): void {
-    const now = Date.now();
-    for (const [id, c] of this.confirmations) if (c.expiresAt < now) this.confirmations.delete(id);
   }
 
   private async remember(sql: string): Promise<void> {
@@ -418,29 +407,26 @@ export class RunAsUserHost {
   // fixes
 
   private async runFix(action: FixActionId, target: string | undefined): Promise<ResultOf<'runFix'>> {
-    if (action === 'openSettings') {
-      await this.deps.runCommand('workbench.action.openSettings', '@ext:neon-authorize-workbench.neon-authorize-workbench');
+    const { command, args, own } = commandForFix({ action, ...(target ? { target } : {}) });
+    if (!own) {
+      await this.deps.runCommand(command, ...args);
       return {};
     }
-    const command = FIX_COMMANDS[action];
-    if (!command) throw new UserFacingError(`No command fixes "${action}" yet.`);
-    // Table fixes get the table as the Authorize view's table nodes carry it; the others choose their own.
-    const table = (action === 'scaffoldPolicies' || action === 'enableRls') && target ? parseTableName(target) : undefined;
     // Not awaited: setup commands ask their own questions (pickers, previews) and report their own
     // errors; the panel's button should not spin until the user has answered them.
     if (!(await this.deps.hasCommand(command))) throw new UserFacingError(`The command ${command} is not available in this VS Code window.`);
-    const started = Promise.resolve(this.deps.runCommand(command, ...(table ? [{ kind: 'table', schema: table.schema, name: table.table }] : [])));
+    const started = Promise.resolve(this.deps.runCommand(command, ...args));
     started.catch((error: unknown) => this.post({ type: 'notify', level: 'error', message: this.describeError(error).message }));
-    return { message: `${FIX_LABELS[action] ?? command} started.` };
+    return { message: `${fixLabel(action)} started.` };
   }
 
   // -------------------------------------------------------------------------------------------
 
-  private describeError(error: unknown): { message: string; action?: FixAction } {
+  private describeError(error: unknown): { message: string; fixes: readonly FixAction[] } {
     const raw = error instanceof Error ? error.message : String(error);
     const message = maskSecrets(raw || 'Something went wrong without an error message.');
     if (!(error instanceof UserFacingError)) this.log(`request failed: ${message}`);
-    return error instanceof UserFacingError && error.action ? { message, action: error.action } : { message };
+    return { message, fixes: error instanceof UserFacingError ? error.fixes : [] };
   }
 
   private post(message: HostToWebview): void {

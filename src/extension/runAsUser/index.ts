@@ -1,15 +1,11 @@
 import * as vscode from 'vscode';
 import { registerCommand } from '../commands';
+import { COMMANDS } from '../commands/registry';
 import type { ConnectionService } from '../connections/types';
-import { parseTableName, statementFromEditor, tableFromArgument, tableQuery } from './commands';
+import { parseQualifiedName } from '../../core/sql/quote';
+import { statementFromEditor, tableFromArgument, tableQuery } from './commands';
 import type { RunEngine } from './host';
 import type { RunAsUserPanel } from './panel';
-
-export const RUN_AS_USER_COMMANDS = {
-  open: 'neonAuthorize.runAsUser',
-  runSelection: 'neonAuthorize.runSelectionAsUser',
-  runTable: 'neonAuthorize.runTableAsUser',
-} as const;
 
 /** What extension.ts returns for the run-as-user panel (used by the extension-host tests). */
 export interface RunAsUserApi {
@@ -21,7 +17,7 @@ export interface RunAsUserApi {
   storedWorkspaceState(): Record<string, unknown>;
 }
 
-/** Issue 4: the Run as User panel and its commands. Nothing heavy is loaded until a command runs. */
+/** The Run as User panel and its commands. Nothing heavy is loaded until a command runs. */
 export function registerRunAsUser(context: vscode.ExtensionContext, connections: ConnectionService): RunAsUserApi {
   let current: RunAsUserPanel | undefined;
   const output = lazyOutput(context);
@@ -59,11 +55,11 @@ export function registerRunAsUser(context: vscode.ExtensionContext, connections:
     return panel;
   };
 
-  registerCommand(context, RUN_AS_USER_COMMANDS.open, async () => {
+  registerCommand(context, COMMANDS.runAsUser.id, async () => {
     await open();
   });
 
-  registerCommand(context, RUN_AS_USER_COMMANDS.runSelection, async (uri?: unknown) => {
+  registerCommand(context, COMMANDS.runSelectionAsUser.id, async (uri?: unknown) => {
     const editor = editorFor(uri);
     if (!editor) throw new Error('Run Selection as User works in a SQL editor: open a .sql file, select a statement (or put the cursor in one) and run it again.');
     const sql = await statementFromEditor(editor);
@@ -71,18 +67,19 @@ export function registerRunAsUser(context: vscode.ExtensionContext, connections:
     await open({ sql, run: true, beside: true });
   });
 
-  registerCommand(context, RUN_AS_USER_COMMANDS.runTable, async (arg?: unknown) => {
+  registerCommand(context, COMMANDS.runTableAsUser.id, async (arg?: unknown) => {
     let table = tableFromArgument(arg);
     if (!table) {
       const typed = await vscode.window.showInputBox({
         title: 'Run Table as User',
         prompt: 'The table to show as the user and as the owner (schema.table)',
         value: 'public.todos',
-        validateInput: (v) => (parseTableName(v) ? undefined : 'Write a table name, like public.todos or "My Schema"."My Table".'),
+        validateInput: (v) => (parseQualifiedName(v) ? undefined : 'Write a table name, like public.todos or "My Schema"."My Table".'),
       });
       if (typed === undefined) return;
-      table = parseTableName(typed);
-      if (!table) return;
+      const typedName = parseQualifiedName(typed);
+      if (!typedName) return;
+      table = { schema: typedName.schema, table: typedName.name };
     }
     await open({ sql: tableQuery(table.schema, table.table), run: true });
   });

@@ -6,7 +6,7 @@ import type { JwksCache } from '../../core/jwt/jwksCache';
 import { NeonJwtError } from '../../core/jwt/neonJwtError';
 import type { JwksProviderRegistration } from '../../core/jwt/types';
 import { verifyLikeNeon } from '../../core/jwt/verifyLikeNeon';
-import type { ClaimRow, TokenInspection, TokenVerification, TokenWarning } from '../../core/runAsUserProtocol';
+import type { ClaimRow, TokenInspection, TokenVerification, TokenWarning } from '../../core/runAsUserProtocol/messages';
 
 /** The panel's warning codes for the core's (the panel styles a few of them). */
 const WARNING_CODES: Record<CoreWarning['code'], string> = {

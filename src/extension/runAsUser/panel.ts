@@ -3,12 +3,13 @@
 // first use, so activation stays light.
 import * as vscode from 'vscode';
 import { makeNonce, renderWebviewHtml } from '../../core/webviewHtml';
-import { packForWebview, type HostToWebview, type ResponseMessage, type WebviewRequest } from '../../core/runAsUserProtocol';
+import type { HostToWebview, ResponseMessage, WebviewRequest } from '../../core/runAsUserProtocol/messages';
+import { packForWebview } from '../../core/runAsUserProtocol/packedRows';
+import { maskSecrets } from '../../core/secrets';
 import type { ActiveConnection, ConnectionService } from '../connections/types';
 import { SqlHistory } from './history';
 import { RunAsUserHost, UserFacingError, type ExportTarget, type RunEngine } from './host';
 import { PersonaStore } from './personas';
-import { maskSecrets } from './secrets';
 
 export const RUN_AS_USER_VIEW_TYPE = 'neonAuthorize.runAsUser';
 const TITLE = 'Run as User';
@@ -165,6 +166,8 @@ export class RunAsUserPanel implements vscode.Disposable {
     this.nextExportTarget = undefined;
     if (!uri) {
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      // Control characters are among what a file name may not hold.
+      // eslint-disable-next-line no-control-regex
       const name = target.suggestedName.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_');
       uri = await vscode.window.showSaveDialog({
         title: `Export the ${target.grid === 'user' ? "user's" : "owner's"} rows as ${target.format.toUpperCase()}`,

@@ -1,6 +1,7 @@
-// Which ways of running the user side the current connection offers (neon-facts §0), with the reason
+// Which ways of running the user side the current connection offers (docs/run-paths.md), with the reason
 // each unavailable one is greyed out in the panel.
-import { maskConnectionPassword, type PathOption, type RunPath } from '../../core/runAsUserProtocol';
+import type { PathOption, RunPath } from '../../core/runAsUserProtocol/messages';
+import { maskConnectionUrl } from '../../core/secrets';
 import type { ActiveConnection } from '../connections/types';
 
 export const PATH_LABELS: Record<RunPath, string> = {
@@ -52,5 +53,5 @@ export function choosePaths(connection: ActiveConnection | undefined, pending?: 
     option('playground', isPlayground ? undefined : 'the connection is not served by the playground'),
   ];
   const selectedPath: RunPath = isPlayground ? 'playground' : connection.authenticatedUrl ? 'authorize-http' : 'self-verified';
-  return { paths, selectedPath, connectionLabel: maskConnectionPassword(connection.label) };
+  return { paths, selectedPath, connectionLabel: maskConnectionUrl(connection.label) };
 }

@@ -2,7 +2,7 @@
 // private key that signs their tokens (SecretStorage, by persona id). The panel only ever gets a label.
 import { randomUUID } from 'node:crypto';
 import { MintError, mintToken, parseDuration } from '../../core/jwt/mint';
-import type { PersonaDraft, SavedPersona, SigningKeySource } from '../../core/runAsUserProtocol';
+import type { PersonaDraft, SavedPersona, SigningKeySource } from '../../core/runAsUserProtocol/messages';
 import type { Playground } from '../../playground/playground';
 import { keyLabel, readPrivateKey, type ReadPrivateKey, type StoredSigningKey } from './signingKeys';
 import { personaSecretKey, STATE_KEYS, type KeyValueState, type SecretStore } from './storage';
@@ -12,7 +12,7 @@ export type PersonaClaimFields = Pick<SavedPersona, 'name' | 'sub' | 'role' | 'e
 
 export type ResolvedSigningKey = { kind: 'playground' } | { kind: 'private-key'; key: ReadPrivateKey };
 
-/** Offered once per workspace when the playground is the connection (the seeds' users). */
+/** Offered once per workspace when the playground is the connection (two signed-in users, alice and bob, whose rows can be compared). */
 export const STARTER_PERSONAS: readonly SavedPersona[] = [
   { id: 'starter-alice', name: 'alice', sub: 'alice', role: 'authenticated', expiresIn: '1h', extraClaims: '{}', keySource: { kind: 'playground' } },
   { id: 'starter-bob', name: 'bob', sub: 'bob', role: 'authenticated', expiresIn: '1h', extraClaims: '{}', keySource: { kind: 'playground' } },

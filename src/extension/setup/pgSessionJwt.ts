@@ -1,6 +1,6 @@
 /**
- * Install pg_session_jwt: the seeds' `CREATE EXTENSION IF NOT EXISTS pg_session_jwt;` on the owner
- * connection, then a report of the version, the authenticated/anonymous roles and USAGE on `auth`.
+ * Install pg_session_jwt: the Authorize guides' `CREATE EXTENSION IF NOT EXISTS pg_session_jwt;`
+ * (docs/authorize-guides.md#steps) on the owner connection, then a report of the version, the authenticated/anonymous roles and USAGE on `auth`.
  */
 import * as vscode from 'vscode';
 import { describeConnection } from '../../core/connections';
@@ -18,7 +18,7 @@ export interface InstallResult {
   problems: string[];
 }
 
-export async function installPgSessionJwt(connections: WorkbenchConnectionService, refresh: () => Promise<unknown>): Promise<InstallResult> {
+export async function installPgSessionJwt(connections: Pick<WorkbenchConnectionService, 'owner' | 'output'>, refresh: () => Promise<unknown>): Promise<InstallResult> {
   const { connection, database } = await connections.owner();
   const before = await introspectPgSessionJwt(database);
   const target = describeConnection(connection.ownerUrl);

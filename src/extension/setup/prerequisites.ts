@@ -3,14 +3,10 @@
  * provider, no Neon account…) says so plainly in a warning with a button that does the missing step.
  */
 import * as vscode from 'vscode';
+import { findConnectionFailure } from '../../core/connections/database';
+import { fixAction, type FixAction } from '../../core/fixActions';
 import { NeonAccountRequiredError } from '../connections/neonAccount';
-import { ConnectionFailedError } from '../../core/connections/database';
-
-export interface FixAction {
-  readonly title: string;
-  readonly command: string;
-  readonly args?: unknown[];
-}
+import { offerFixes } from '../fixCommands';
 
 export class NeedsFirstError extends Error {
   override readonly name = 'NeedsFirstError';
@@ -24,32 +20,15 @@ export class NeedsFirstError extends Error {
   }
 }
 
-export const FIX = {
-  selectConnection: { title: 'Select Connection', command: 'neonAuthorize.selectConnection' },
-  startPlayground: { title: 'Start Playground', command: 'neonAuthorize.startPlayground' },
-  connectNeon: { title: 'Connect Neon Account', command: 'neonAuthorize.connectNeonAccount' },
-  installPgSessionJwt: { title: 'Install pg_session_jwt', command: 'neonAuthorize.installPgSessionJwt' },
-  addProvider: { title: 'Add Authentication Provider', command: 'neonAuthorize.addProvider' },
-  scaffoldGrants: { title: 'Scaffold Grants', command: 'neonAuthorize.scaffoldGrants' },
-} as const satisfies Record<string, FixAction>;
-
-/** Shows the warning with its buttons; not awaited, so the command ends at once. */
-export function showNeedsFirst(error: NeedsFirstError): void {
-  const titles = error.actions.map((a) => a.title);
-  const shown =
-    error.severity === 'error' ? vscode.window.showErrorMessage(error.message, ...titles) : vscode.window.showWarningMessage(error.message, ...titles);
-  void shown.then((choice) => {
-    const action = error.actions.find((a) => a.title === choice);
-    if (action) void vscode.commands.executeCommand(action.command, ...(action.args ?? []));
-  });
+/** Shows a notification with a button per fix, and runs the one the user picks; not awaited, so the
+ *  command that shows it ends at once. */
+export function showFixes(message: string, fixes: readonly FixAction[], severity: 'warning' | 'error' = 'warning'): void {
+  const show = (...labels: string[]) => (severity === 'error' ? vscode.window.showErrorMessage(message, ...labels) : vscode.window.showWarningMessage(message, ...labels));
+  void offerFixes(fixes, show, (command, ...args) => vscode.commands.executeCommand(command, ...args));
 }
 
-/** The connection failure behind an error (introspection wraps it as its `cause`). */
-export function findConnectionFailure(error: unknown): ConnectionFailedError | undefined {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof ConnectionFailedError) return e;
-  }
-  return undefined;
+export function showNeedsFirst(error: NeedsFirstError): void {
+  showFixes(error.message, error.actions, error.severity);
 }
 
 /**
@@ -70,13 +49,13 @@ export function withPrerequisites<A extends unknown[], R>(
         return undefined;
       }
       if (error instanceof NeonAccountRequiredError) {
-        showNeedsFirst(new NeedsFirstError(error.message, [FIX.connectNeon]));
+        showNeedsFirst(new NeedsFirstError(error.message, [fixAction('connectNeonAccount')]));
         return undefined;
       }
       const connectionFailure = findConnectionFailure(error);
       if (connectionFailure) {
         output.appendLine(`[connection] ${connectionFailure.message} (${connectionFailure.problem.detail})`);
-        showNeedsFirst(new NeedsFirstError(connectionFailure.message, [FIX.selectConnection], 'error'));
+        showNeedsFirst(new NeedsFirstError(connectionFailure.message, [fixAction('chooseConnection')], 'error'));
         return undefined;
       }
       output.appendLine(`[error] ${error instanceof Error ? error.message : String(error)}`);

@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { JwksCheckReport } from '../../core/jwksCheck';
+import { fixAction } from '../../core/fixActions';
 import type { JwksProviderRegistration } from '../../core/jwt/types';
 import {
   PROVIDERS,
@@ -19,9 +20,10 @@ import {
   type ProviderEntry,
   type ProviderId,
 } from '../../core/providers/catalog';
+import type { WorkbenchConnectionService } from '../connections/connectionService';
+import type { ProviderRegistry } from '../connections/providerRegistries';
 import type { ActiveConnection } from '../connections/types';
-import type { ProviderRegistry, WorkbenchConnectionService } from '../connections/connectionService';
-import { FIX, NeedsFirstError } from './prerequisites';
+import { NeedsFirstError } from './prerequisites';
 import type { ReportDocuments } from './reportDocuments';
 import { jwksFailureSummary, jwksReportMarkdown } from './reports';
 
@@ -47,21 +49,23 @@ export interface AddProviderResult {
   alreadyRegistered?: boolean;
 }
 
+type RegistryConnections = Pick<WorkbenchConnectionService, 'current' | 'registry'>;
+
 interface Deps {
-  connections: WorkbenchConnectionService;
+  connections: RegistryConnections;
   reports: ReportDocuments;
   refresh: () => Promise<unknown>;
 }
 
 /** The registry of the active connection, or a clear "needs" error. */
-export async function requireRegistry(connections: WorkbenchConnectionService): Promise<{ connection: ActiveConnection; registry: ProviderRegistry }> {
+export async function requireRegistry(connections: RegistryConnections): Promise<{ connection: ActiveConnection; registry: ProviderRegistry }> {
   const connection = await connections.current();
   const registry = connections.registry(connection);
   if (!registry) {
     throw new NeedsFirstError(
       `Authentication providers are registered on a Neon project or on the playground; ${connection.label} is a plain Postgres connection. ` +
         'Connect your Neon account to register on the project, or use the playground.',
-      [FIX.connectNeon, FIX.startPlayground],
+      [fixAction('connectNeonAccount'), fixAction('openPlayground')],
     );
   }
   return { connection, registry };
@@ -93,7 +97,26 @@ async function askFields(provider: ProviderEntry): Promise<Record<string, string
   return values;
 }
 
-async function askProvider(): Promise<{ providerId: ProviderId; jwksUrl: string; notes: string[] } | undefined> {
+/** The provider to check and register, its JWKS URL and what to tell the user about it. */
+interface ChosenProvider {
+  providerId: ProviderId;
+  jwksUrl: string;
+  notes: string[];
+}
+
+function notSupported(providerName: string, notes: readonly string[]): Error {
+  return new Error(`${providerName} is not supported by Neon Authorize. ${notes.join(' ')}`);
+}
+
+/** The provider a pasted JWKS URL belongs to, when Neon supports it. */
+function fromDetectedUrl(url: string): ChosenProvider | undefined {
+  const detected = detectProvider(url);
+  if (!detected) return undefined;
+  if (!detected.supported) throw notSupported(getProvider(detected.providerId).name, detected.warnings);
+  return { providerId: detected.providerId, jwksUrl: detected.jwksUrl, notes: detected.warnings };
+}
+
+async function askProvider(): Promise<ChosenProvider | undefined> {
   type Item = vscode.QuickPickItem & { id?: ProviderId | 'paste' };
   const items: Item[] = [
     { label: '$(clippy) Paste a JWKS URL…', detail: 'The provider is recognised from the URL.', id: 'paste' },
@@ -115,13 +138,10 @@ async function askProvider(): Promise<{ providerId: ProviderId; jwksUrl: string;
       ignoreFocusOut: true,
       validateInput: (v) => (v.trim() === '' ? 'Paste the provider\'s JWKS URL.' : detectProvider(v) ? undefined : 'Not a URL: paste the full https:// JWKS URL.'),
     });
-    if (!url) return undefined;
-    const detected = detectProvider(url)!;
-    if (!detected.supported) throw new Error(`${getProvider(detected.providerId).name} is not supported by Neon Authorize. ${detected.warnings.join(' ')}`);
-    return { providerId: detected.providerId, jwksUrl: detected.jwksUrl, notes: detected.warnings };
+    return url ? fromDetectedUrl(url) : undefined;
   }
   const provider = getProvider(picked.id);
-  if (!provider.supported) throw new Error(`${provider.name} is not supported by Neon Authorize. ${provider.notes.join(' ')}`);
+  if (!provider.supported) throw notSupported(provider.name, provider.notes);
   const fields = await askFields(provider);
   if (!fields) return undefined;
   return { providerId: provider.id, jwksUrl: buildJwksUrl(provider.id, fields), notes: [...providerFieldWarnings(provider.id, fields), ...provider.notes] };
@@ -140,12 +160,11 @@ async function askAudience(provider: ProviderEntry): Promise<string | undefined 
   return value.trim() || undefined;
 }
 
-function resolveFromArgs(args: AddProviderArgs): { providerId: ProviderId; jwksUrl: string; notes: string[] } {
+function resolveFromArgs(args: AddProviderArgs): ChosenProvider {
   if (args.url) {
-    const detected = detectProvider(args.url);
-    if (!detected) throw new Error(`"${args.url}" is not a URL: give the provider's full JWKS URL, e.g. https://auth.example.com/.well-known/jwks.json.`);
-    if (!detected.supported) throw new Error(`${getProvider(detected.providerId).name} is not supported by Neon Authorize. ${detected.warnings.join(' ')}`);
-    return { providerId: detected.providerId, jwksUrl: detected.jwksUrl, notes: detected.warnings };
+    const chosen = fromDetectedUrl(args.url);
+    if (!chosen) throw new Error(`"${args.url}" is not a URL: give the provider's full JWKS URL, e.g. https://auth.example.com/.well-known/jwks.json.`);
+    return chosen;
   }
   if (!args.providerId || !isProviderId(args.providerId)) {
     throw new Error(`Unknown provider "${String(args.providerId)}": use one of ${PROVIDERS.map((p) => p.id).join(', ')}, or pass url.`);
@@ -210,7 +229,7 @@ export async function listProviders(deps: Deps, args?: { quiet?: boolean }): Pro
   const list = await registry.list();
   if (!args?.quiet) {
     if (list.length === 0) {
-      throw new NeedsFirstError(`No authentication provider is registered on ${registry.where} yet.`, [FIX.addProvider]);
+      throw new NeedsFirstError(`No authentication provider is registered on ${registry.where} yet.`, [fixAction('addProvider')]);
     }
     void vscode.window.showQuickPick(
       list.map((p) => ({
@@ -242,7 +261,7 @@ export async function removeProvider(deps: Deps, args?: RemoveProviderArgs): Pro
     target = list.find((p) => p.id === id);
     if (!target) throw new Error(`No provider with id "${id}" on ${registry.where}: it may already be removed. Refresh the view.`);
   } else {
-    if (removable.length === 0) throw new NeedsFirstError(`There is no provider to remove on ${registry.where}.`, [FIX.addProvider]);
+    if (removable.length === 0) throw new NeedsFirstError(`There is no provider to remove on ${registry.where}.`, [fixAction('addProvider')]);
     const picked = await vscode.window.showQuickPick(
       removable.map((p) => ({ label: p.providerName, detail: p.jwksUrl, value: p })),
       { title: `Remove a provider from ${registry.where}` },

@@ -6,7 +6,7 @@ import type { JwksCheckReport } from '../../core/jwksCheck';
 import type { PgSessionJwtInfo, RolesInfo, SchemaInfo } from '../../core/introspect';
 import { StatementError } from '../../core/connections/database';
 
-/** The seeds' statement. */
+/** The statement Neon's Authorize guides give (docs/authorize-guides.md#steps). */
 export const INSTALL_SQL = 'CREATE EXTENSION IF NOT EXISTS pg_session_jwt';
 
 /** `permission denied to create extension …` (SQLSTATE 42501 on CREATE EXTENSION). */

@@ -6,11 +6,15 @@ import { posix } from 'node:path';
 import * as vscode from 'vscode';
 import { describeConnection } from '../../core/connections';
 import { introspectTables } from '../../core/introspect';
-import { qualifiedName } from '../../core/scaffold/sqlIdent';
+import { qualifiedName } from '../../core/sql/quote';
 import { StatementError } from '../../core/connections/database';
+import { fixAction } from '../../core/fixActions';
+import { tableLabel } from '../../core/introspect/userTables';
+import { executeCommand } from '../commands';
+import { COMMANDS } from '../commands/registry';
 import type { WorkbenchConnectionService } from '../connections/connectionService';
 import type { TableCommandArgument } from '../connections/types';
-import { FIX, NeedsFirstError } from './prerequisites';
+import { NeedsFirstError } from './prerequisites';
 import { RUN_HINT } from './scaffold';
 
 export interface RunSqlArgs {
@@ -28,7 +32,7 @@ export interface RunSqlResult {
 }
 
 async function splitSql(text: string): Promise<string[]> {
-  const { loadSqlParser, splitStatements } = await import('../../core/sqlClassify');
+  const [{ loadSqlParser }, { splitStatements }] = await Promise.all([import('../../core/sql/parser'), import('../../core/sqlClassify')]);
   await loadSqlParser();
   return splitStatements(text).map((s) => s.text);
 }
@@ -55,26 +59,26 @@ async function sourceText(args: RunSqlArgs): Promise<{ text: string; name: strin
   const uri = typeof args.uri === 'string' ? vscode.Uri.parse(args.uri) : args.uri;
   if (uri) {
     const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
-    const document = editor?.document ?? (await vscode.workspace.openTextDocument(uri));
-    const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : undefined;
-    return { text: selection ?? document.getText(), name: selection ? 'the selection' : documentName(document) };
+    return selectionOrWhole(editor?.document ?? (await vscode.workspace.openTextDocument(uri)), editor);
   }
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
-    throw new NeedsFirstError('Run SQL on Owner runs the SQL of the active editor: open a .sql file or a scaffold (Scaffold Grants, Scaffold Policies) first.', [FIX.scaffoldGrants]);
+    throw new NeedsFirstError('Run SQL on Owner runs the SQL of the active editor: open a .sql file or a scaffold (Scaffold Grants, Scaffold Policies) first.', [fixAction('scaffoldGrants')]);
   }
   const document = editor.document;
   if (document.languageId !== 'sql') {
     throw new Error(`The active editor is ${document.languageId}, not SQL: open the .sql file (or scaffold) to run, then run Neon Authorize: Run SQL on Owner.`);
   }
-  const selection = editor.selection.isEmpty ? undefined : document.getText(editor.selection);
-  return {
-    text: selection ?? document.getText(),
-    name: selection ? 'the selection' : documentName(document),
-  };
+  return selectionOrWhole(document, editor);
 }
 
-export async function runSqlOnOwner(connections: WorkbenchConnectionService, refresh: () => Promise<unknown>, args?: RunSqlArgs | vscode.Uri): Promise<RunSqlResult | undefined> {
+/** The editor's selection when there is one, else the whole document. */
+function selectionOrWhole(document: vscode.TextDocument, editor: vscode.TextEditor | undefined): { text: string; name: string } {
+  const selection = editor && !editor.selection.isEmpty ? document.getText(editor.selection) : undefined;
+  return { text: selection ?? document.getText(), name: selection ? 'the selection' : documentName(document) };
+}
+
+export async function runSqlOnOwner(connections: Pick<WorkbenchConnectionService, 'owner'>, refresh: () => Promise<unknown>, args?: RunSqlArgs | vscode.Uri): Promise<RunSqlResult | undefined> {
   const options: RunSqlArgs = args instanceof vscode.Uri ? { uri: args } : (args ?? {});
   const { text, name } = await sourceText(options);
   const statements = await splitSql(text);
@@ -114,7 +118,7 @@ export interface EnableRlsArgs extends Partial<TableCommandArgument> {
   kind?: string;
 }
 
-export async function enableRls(connections: WorkbenchConnectionService, refresh: () => Promise<unknown>, args?: EnableRlsArgs): Promise<boolean | undefined> {
+export async function enableRls(connections: Pick<WorkbenchConnectionService, 'owner'>, refresh: () => Promise<unknown>, args?: EnableRlsArgs): Promise<boolean | undefined> {
   const { connection, database } = await connections.owner();
   const tables = await introspectTables(database);
   const name = args?.name ?? args?.table;
@@ -127,7 +131,7 @@ export async function enableRls(connections: WorkbenchConnectionService, refresh
       return false;
     }
     const picked = await vscode.window.showQuickPick(
-      off.map((t) => ({ label: t.schema === 'public' ? t.name : `${t.schema}.${t.name}`, table: t })),
+      off.map((t) => ({ label: tableLabel(t), table: t })),
       { title: 'Enable row-level security on which table?' },
     );
     if (!picked) return undefined;
@@ -147,8 +151,9 @@ export async function enableRls(connections: WorkbenchConnectionService, refresh
   }
   await database.runScript([`ALTER TABLE ${qualifiedName(table.schema, table.name)} ENABLE ROW LEVEL SECURITY`]);
   await refresh();
-  void vscode.window.showInformationMessage(`Row-level security is on for ${table.schema}.${table.name}. Next: Scaffold Policies for it.`, 'Scaffold Policies').then((choice) => {
-    if (choice) void vscode.commands.executeCommand('neonAuthorize.scaffoldPolicies', { schema: table!.schema, name: table!.name, kind: 'table' });
+  const next = COMMANDS.scaffoldPolicies;
+  void vscode.window.showInformationMessage(`Row-level security is on for ${table.schema}.${table.name}. Next: ${next.title} for it.`, next.title).then((choice) => {
+    if (choice) void executeCommand(next.id, { schema: table!.schema, name: table!.name, kind: 'table' });
   });
   return true;
 }

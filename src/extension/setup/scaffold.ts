@@ -4,11 +4,16 @@
  */
 import * as vscode from 'vscode';
 import { introspectDatabase, type DatabaseSnapshot, type TableSnapshot } from '../../core/introspect';
+import { fixAction } from '../../core/fixActions';
 import { scaffoldDrizzle } from '../../core/scaffold/drizzle';
-import { AUTH_ROLES, SEED_PRIVILEGES, TABLE_PRIVILEGES, scaffoldGrants, type GrantScaffoldOptions, type TablePrivilege } from '../../core/scaffold/grants';
+import { TABLE_PRIVILEGES, type TablePrivilege } from '../../core/introspect/types';
+import { AUTH_ROLES, SEED_PRIVILEGES, scaffoldGrants, type GrantScaffoldOptions } from '../../core/scaffold/grants';
 import { POLICY_TEMPLATES, guessOrgColumn, guessUserColumn, scaffoldPolicies, type PolicyTemplateId } from '../../core/scaffold/policies';
+import { tableLabel, userSchemas, userTables } from '../../core/introspect/userTables';
+import { executeCommand } from '../commands';
+import { COMMANDS } from '../commands/registry';
 import type { WorkbenchConnectionService } from '../connections/connectionService';
-import { FIX, NeedsFirstError } from './prerequisites';
+import { NeedsFirstError, showFixes } from './prerequisites';
 
 export const RUN_HINT = '-- Review, then run it on the owner connection: Neon Authorize: Run SQL on Owner (▶ in the editor title).';
 
@@ -21,21 +26,11 @@ export interface ScaffoldResult {
   statements?: string[];
 }
 
-async function snapshotOf(connections: WorkbenchConnectionService): Promise<{ label: string; snapshot: DatabaseSnapshot }> {
+type OwnerConnections = Pick<WorkbenchConnectionService, 'owner'>;
+
+async function snapshotOf(connections: OwnerConnections): Promise<{ label: string; snapshot: DatabaseSnapshot }> {
   const { connection, database } = await connections.owner();
   return { label: connection.label, snapshot: await introspectDatabase(database) };
-}
-
-/** Schemas the user owns tables in (not an extension's own schema such as auth). */
-function userSchemas(snapshot: DatabaseSnapshot): string[] {
-  const extensionSchemas = new Set(snapshot.schemas.filter((s) => s.extension).map((s) => s.name));
-  if (snapshot.pgSessionJwt.schema) extensionSchemas.add(snapshot.pgSessionJwt.schema);
-  return snapshot.schemas.map((s) => s.name).filter((name) => !extensionSchemas.has(name));
-}
-
-function userTables(snapshot: DatabaseSnapshot): TableSnapshot[] {
-  const schemas = new Set(userSchemas(snapshot));
-  return snapshot.tables.filter((t) => schemas.has(t.schema) && !t.isPartition);
 }
 
 /**
@@ -60,7 +55,7 @@ async function openScaffold(text: string, language: 'sql' | 'typescript', name: 
 
 function offerRun(what: string): void {
   void vscode.window.showInformationMessage(`${what} opened: review it, then run it on the owner connection.`, 'Run on Owner').then((choice) => {
-    if (choice === 'Run on Owner') void vscode.commands.executeCommand('neonAuthorize.runSqlOnOwner');
+    if (choice === 'Run on Owner') void executeCommand(COMMANDS.runSqlOnOwner.id);
   });
 }
 
@@ -90,7 +85,7 @@ async function askGrantOptions(snapshot: DatabaseSnapshot, schema: string): Prom
   ];
   const picked = await vscode.window.showQuickPick(items, {
     title: `Scaffold Grants for schema ${schema}`,
-    placeHolder: 'Enter keeps the seeds\' choices: SELECT, UPDATE, INSERT, DELETE for authenticated and anonymous',
+    placeHolder: 'Enter keeps the Authorize guides\' choices: SELECT, UPDATE, INSERT, DELETE for authenticated and anonymous',
     canPickMany: true,
     ignoreFocusOut: true,
   });
@@ -110,7 +105,7 @@ async function askGrantOptions(snapshot: DatabaseSnapshot, schema: string): Prom
   };
 }
 
-export async function runScaffoldGrants(connections: WorkbenchConnectionService, args?: ScaffoldGrantsArgs | { kind: string; schema?: string }): Promise<ScaffoldResult | undefined> {
+export async function runScaffoldGrants(connections: OwnerConnections, args?: ScaffoldGrantsArgs | { kind: string; schema?: string }): Promise<ScaffoldResult | undefined> {
   const { label, snapshot } = await snapshotOf(connections);
   const fromView = args !== undefined && 'kind' in args && typeof args.kind === 'string';
   const given = !fromView && args ? (args as ScaffoldGrantsArgs) : undefined;
@@ -119,7 +114,7 @@ export async function runScaffoldGrants(connections: WorkbenchConnectionService,
   if (missing.length) {
     throw new NeedsFirstError(
       `Role${missing.length > 1 ? 's' : ''} ${missing.join(' and ')} ${missing.length > 1 ? 'do' : 'does'} not exist on ${label} yet: install pg_session_jwt first (it creates authenticated and anonymous).`,
-      [FIX.installPgSessionJwt],
+      [fixAction('installPgSessionJwt')],
     );
   }
   let options: GrantScaffoldOptions | undefined;
@@ -171,7 +166,7 @@ async function pickTable(tables: TableSnapshot[], label: string): Promise<TableS
   if (tables.length === 1) return tables[0];
   const picked = await vscode.window.showQuickPick(
     tables.map((t) => ({
-      label: t.schema === 'public' ? t.name : `${t.schema}.${t.name}`,
+      label: tableLabel(t),
       description: t.rlsEnabled ? `RLS on · ${t.policies.length} policies` : 'RLS off',
       detail: `user column: ${guessUserColumn(t.columns) ?? '(none guessed)'}`,
       table: t,
@@ -181,12 +176,22 @@ async function pickTable(tables: TableSnapshot[], label: string): Promise<TableS
   return picked?.table;
 }
 
-export async function runScaffoldPolicies(connections: WorkbenchConnectionService, args: ScaffoldPoliciesArgs = {}): Promise<ScaffoldResult | undefined> {
+/** One of the table's columns, the guessed one first. */
+async function pickColumn(table: TableSnapshot, guess: string | undefined, title: string): Promise<string | undefined> {
+  const columns = [...table.columns].sort((a, b) => Number(b.name === guess) - Number(a.name === guess));
+  const picked = await vscode.window.showQuickPick(
+    columns.map((c) => ({ label: c.name, description: `${c.type}${c.name === guess ? ' · guessed' : ''}` })),
+    { title, ignoreFocusOut: true },
+  );
+  return picked?.label;
+}
+
+export async function runScaffoldPolicies(connections: OwnerConnections, args: ScaffoldPoliciesArgs = {}): Promise<ScaffoldResult | undefined> {
   const { label, snapshot } = await snapshotOf(connections);
   if (!snapshot.pgSessionJwt.installed) {
     throw new NeedsFirstError(
       `pg_session_jwt is not installed on ${label}: the policies call auth.user_id(), which it provides. Install it first.`,
-      [FIX.installPgSessionJwt],
+      [fixAction('installPgSessionJwt')],
     );
   }
   const tables = userTables(snapshot);
@@ -223,26 +228,14 @@ export async function runScaffoldPolicies(connections: WorkbenchConnectionServic
 
   let userColumn = args.userColumn;
   if (interactive && info.needsUserColumn) {
-    const guess = guessUserColumn(table.columns);
-    const columns = [...table.columns].sort((a, b) => Number(b.name === guess) - Number(a.name === guess));
-    const picked = await vscode.window.showQuickPick(
-      columns.map((c) => ({ label: c.name, description: `${c.type}${c.name === guess ? ' · guessed' : ''}` })),
-      { title: `${title}: the column holding the user id (the token's sub)`, ignoreFocusOut: true },
-    );
-    if (!picked) return undefined;
-    userColumn = picked.label;
+    userColumn = await pickColumn(table, guessUserColumn(table.columns), `${title}: the column holding the user id (the token's sub)`);
+    if (!userColumn) return undefined;
   }
   let orgColumn = args.orgColumn;
   let orgClaim = args.orgClaim;
   if (interactive && info.needsOrgColumn) {
-    const guess = guessOrgColumn(table.columns);
-    const columns = [...table.columns].sort((a, b) => Number(b.name === guess) - Number(a.name === guess));
-    const picked = await vscode.window.showQuickPick(
-      columns.map((c) => ({ label: c.name, description: `${c.type}${c.name === guess ? ' · guessed' : ''}` })),
-      { title: `${title}: the column holding the organisation id`, ignoreFocusOut: true },
-    );
-    if (!picked) return undefined;
-    orgColumn = picked.label;
+    orgColumn = await pickColumn(table, guessOrgColumn(table.columns), `${title}: the column holding the organisation id`);
+    if (!orgColumn) return undefined;
     orgClaim = await vscode.window.showInputBox({ title: `${title}: the token claim with the organisation id`, value: 'org_id', ignoreFocusOut: true });
     if (orgClaim === undefined) return undefined;
   }
@@ -281,14 +274,10 @@ export async function runScaffoldPolicies(connections: WorkbenchConnectionServic
   const document = await openScaffold(text, 'sql', `policies-${table.schema === 'public' ? '' : `${table.schema}.`}${table.name}.sql`);
   if (interactive) {
     if (ungranted.length) {
-      void vscode.window
-        .showWarningMessage(
-          `${ungranted.join(' and ')} ${ungranted.length > 1 ? 'have' : 'has'} no privilege on ${table.name}: policies alone give "permission denied for table ${table.name}". Scaffold Grants too.`,
-          FIX.scaffoldGrants.title,
-        )
-        .then((choice) => {
-          if (choice) void vscode.commands.executeCommand(FIX.scaffoldGrants.command);
-        });
+      showFixes(
+        `${ungranted.join(' and ')} ${ungranted.length > 1 ? 'have' : 'has'} no privilege on ${table.name}: policies alone give "permission denied for table ${table.name}". Scaffold Grants too.`,
+        [fixAction('scaffoldGrants')],
+      );
     }
     offerRun('The policies script');
   }

@@ -77,6 +77,40 @@ export class PostgresError extends Error {
   }
 }
 
+/**
+ * An error Neon's proxy reports itself rather than Postgres: answered with 400 and a body whose
+ * `code` is "" (as for a bad token).
+ */
+export class NeonProxyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NeonProxyError';
+  }
+}
+
+/**
+ * Neon's answer to a statement that starts the COPY sub-protocol (COPY … FROM STDIN / TO STDOUT):
+ * the proxy's driver meets CopyInResponse or CopyOutResponse where it expects rows.
+ */
+export function copyRefusal(): NeonProxyError {
+  return new NeonProxyError('unexpected message from server');
+}
+
+/**
+ * Postgres's answer for a request a backend cancelled: after the statement timeout ('timeout'), or
+ * because its client went away ('client'), which is what the panel's Cancel does.
+ */
+export function cancelledRequestError(reason: 'timeout' | 'client', timeoutMs: number): PostgresError {
+  if (reason === 'client') return new PostgresError({ message: 'canceling statement due to user request', code: '57014', severity: 'ERROR' });
+  const limit = timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`;
+  return new PostgresError({
+    message: 'canceling statement due to statement timeout',
+    code: '57014',
+    severity: 'ERROR',
+    hint: `The playground cancels a request that runs longer than ${limit} (naw serve --statement-timeout; in VS Code the setting neonAuthorize.playground.statementTimeout).`,
+  });
+}
+
 /** Reads the error fields from node-postgres or PGlite's DatabaseError. */
 export function toPostgresError(err: unknown): PostgresError | undefined {
   if (err instanceof PostgresError) return err;
@@ -105,12 +139,21 @@ export interface RequestIdentity {
   claims: Record<string, unknown> | null;
 }
 
+export interface ExecuteOptions {
+  /** Aborts when the request's client is gone: the running statement is cancelled. */
+  signal?: AbortSignal;
+}
+
 export interface SqlBackend {
   readonly kind: 'pglite' | 'postgres';
   /** Checks a password login as Postgres would; throws PostgresError (28P01, 28000, 3D000). */
   checkLogin(role: string, password: string, database: string): Promise<void>;
-  /** Runs the queries; a batch (batch !== null) runs in one transaction and the first error rolls it back. */
-  execute(identity: RequestIdentity, queries: SqlQuery[], batch: BatchOptions | null): Promise<QueryResult[]>;
+  /**
+   * Runs the queries; a batch (batch !== null) runs in one transaction and the first error rolls it
+   * back. A request running longer than the backend's statement timeout, or whose signal aborts
+   * (its client went away), is cancelled: it fails with 57014 and what it did is rolled back.
+   */
+  execute(identity: RequestIdentity, queries: SqlQuery[], batch: BatchOptions | null, options?: ExecuteOptions): Promise<QueryResult[]>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 // Column types from the driver's `fields`: how a Postgres text value is shown, sorted and exported.
-import type { ResultField } from '../../core/runAsUserProtocol';
+import type { ResultField } from '../../core/runAsUserProtocol/messages';
 
 export type ColumnKind = 'integer' | 'number' | 'bool' | 'json' | 'text';
 

@@ -1,5 +1,6 @@
 // CSV and JSON text of the rows on screen (after filter and sort), built in the webview; the host saves it.
-import type { PackedRowReader, ResultSetOf } from '../../core/runAsUserProtocol';
+import type { ResultSetOf } from '../../core/runAsUserProtocol/messages';
+import type { PackedRowReader } from '../../core/runAsUserProtocol/packedRows';
 import { columnKind } from './columnTypes';
 
 /** RFC 4180 field. SQL NULL is an empty unquoted field and the empty string is `""`, as Postgres' own

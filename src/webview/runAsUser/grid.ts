@@ -2,7 +2,8 @@
 // those few elements are reused while scrolling. Sorting and filtering work on an index array, never
 // on copies of the rows. Rows arrive packed: the grid decodes only the rows it shows, and sort and filter
 // decode them all on first use. Values enter the DOM only through textContent and properties.
-import type { PackedRowReader, ResultSetOf } from '../../core/runAsUserProtocol';
+import type { ResultSetOf } from '../../core/runAsUserProtocol/messages';
+import type { PackedRowReader } from '../../core/runAsUserProtocol/packedRows';
 import { columnKind, comparatorFor, displayText, typeLabel, type ColumnKind, type Comparator } from './columnTypes';
 import { csvLine } from './exporters';
 import { el, icon, uniqueId } from './dom';

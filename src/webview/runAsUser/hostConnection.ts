@@ -1,14 +1,6 @@
 // The webview's end of the protocol: numbered requests with promised answers, validated events.
-import {
-  readResult,
-  validateHostMessage,
-  type FixAction,
-  type HostEvent,
-  type ReceivedResultOf,
-  type RequestOf,
-  type RequestType,
-  type WebviewToHost,
-} from '../../core/runAsUserProtocol';
+import { validateHostMessage, type FixButton, type HostEvent, type RequestOf, type RequestType, type WebviewToHost } from '../../core/runAsUserProtocol/messages';
+import { readResult, type ReceivedResultOf } from '../../core/runAsUserProtocol/packedRows';
 
 export interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -20,11 +12,11 @@ declare global {
   function acquireVsCodeApi(): VsCodeApi;
 }
 
-/** A request the host answered with ok:false, or an answer that broke the protocol. */
+/** A request the host answered with ok:false (with the fixes it offers), or an answer that broke the protocol. */
 export class HostRequestError extends Error {
   constructor(
     message: string,
-    readonly action?: FixAction,
+    readonly fixes: readonly FixButton[] = [],
   ) {
     super(message);
   }
@@ -89,7 +81,7 @@ export class HostConnection {
     }
     this.pending.delete(msg.id);
     if (!msg.ok) {
-      pending.reject(new HostRequestError(msg.error.message, msg.error.action));
+      pending.reject(new HostRequestError(msg.error.message, msg.error.fixes));
       return;
     }
     // A run's rows arrive packed; readResult checks them and hands out readers that decode on demand.

@@ -1,13 +1,14 @@
 // The "Run as User" panel: a statement, a token and a path in; the user's rows beside the owner's out,
-// with the rows RLS hid marked. Speaks only the typed protocol in core/runAsUserProtocol.ts.
+// with the rows RLS hid marked. Speaks only the typed protocol in core/runAsUserProtocol/.
 import './main.css';
 import { markHiddenRows } from '../../core/resultDiff';
-import { PackedRowsError, type FixAction, type HostEvent, type InitState, type PackedRowReader, type PathOption, type RunPath, type RunResponse, type RunResult, type TokenSource } from '../../core/runAsUserProtocol';
+import type { FixButton, HostEvent, InitState, PathOption, RunPath, RunResponse, RunResult, TokenSource } from '../../core/runAsUserProtocol/messages';
+import { PackedRowsError, type PackedRowReader } from '../../core/runAsUserProtocol/packedRows';
 import { button, el, icon, plural } from './dom';
 import { HostConnection, type VsCodeApi } from './hostConnection';
 import { ResultPane, type Banner } from './resultPane';
 import { StatusLine } from './status';
-import { actionOf, errorText, TokenPanel, type TokenPanelState } from './tokenPanel';
+import { errorText, fixesOf, TokenPanel, type TokenPanelState } from './tokenPanel';
 
 /** Webview state kept by VS Code across reloads: UI choices and the SQL draft, never a token. */
 interface PanelState {
@@ -243,7 +244,7 @@ class RunAsUserPanel {
     } catch (e) {
       this.userPane.showMessage('The run did not complete.', 'error');
       this.ownerPane.showMessage('The run did not complete.', 'error');
-      this.status.report('error', e instanceof PackedRowsError ? unreadableRows(e) : errorText(e), actionOf(e));
+      this.status.report('error', e instanceof PackedRowsError ? unreadableRows(e) : errorText(e), fixesOf(e));
     } finally {
       this.runningId = undefined;
       this.setRunning(false, token);
@@ -389,12 +390,12 @@ class RunAsUserPanel {
     }
   }
 
-  private async runFix(action: FixAction): Promise<void> {
+  private async runFix(action: FixButton): Promise<void> {
     try {
       const { message } = await this.host.request('runFix', { action: action.action, ...(action.target ? { target: action.target } : {}) });
       if (message) this.status.report('info', message);
     } catch (e) {
-      this.status.report('error', `${action.label} failed: ${errorText(e)}`, actionOf(e));
+      this.status.report('error', `${action.label} failed: ${errorText(e)}`, fixesOf(e));
     }
   }
 

@@ -1,12 +1,13 @@
 // One side of the comparison: title, counts and timing, filter, copy and export, then the grid, an
 // explained error, or a message.
-import type { ExplainedError, FixAction, GridSide, PackedRowReader, ResultSetOf } from '../../core/runAsUserProtocol';
+import type { ExplainedError, FixButton, GridSide, ResultSetOf } from '../../core/runAsUserProtocol/messages';
+import type { PackedRowReader } from '../../core/runAsUserProtocol/packedRows';
 import { button, el, formatDuration, icon, plural } from './dom';
 import { toCsv, toJson } from './exporters';
 import { VirtualGrid } from './grid';
 import type { HostConnection } from './hostConnection';
 import type { Reporter } from './status';
-import { actionOf, errorText } from './tokenPanel';
+import { errorText, fixesOf } from './tokenPanel';
 
 export interface Banner {
   level: 'info' | 'warning';
@@ -20,7 +21,7 @@ interface Deps {
   title: string;
   host: HostConnection;
   report: Reporter;
-  runFix(action: FixAction): void;
+  runFix(action: FixButton): void;
 }
 
 const FILTER_DELAY_MS = 150;
@@ -174,7 +175,7 @@ export class ResultPane {
       await this.deps.host.request('copy', { what, text });
       this.deps.report('info', what === 'cell' ? 'Copied the cell.' : 'Copied the row as CSV.');
     } catch (e) {
-      this.deps.report('error', `Could not copy: ${errorText(e)}`, actionOf(e));
+      this.deps.report('error', `Could not copy: ${errorText(e)}`, fixesOf(e));
     }
   }
 
@@ -192,7 +193,7 @@ export class ResultPane {
       });
       if (saved) this.deps.report('info', `Exported ${plural(order.length, 'row')}${location ? ` to ${location}` : ''}.`);
     } catch (e) {
-      this.deps.report('error', `Could not export: ${errorText(e)}`, actionOf(e));
+      this.deps.report('error', `Could not export: ${errorText(e)}`, fixesOf(e));
     }
   }
 }
@@ -203,7 +204,7 @@ function describeCommand(result: ResultSetOf<unknown>): string {
 }
 
 /** What went wrong, what to do, the Postgres details, and a button per available fix. */
-export function explainedErrorCard(error: ExplainedError, side: string, runFix: (action: FixAction) => void): HTMLElement {
+export function explainedErrorCard(error: ExplainedError, side: string, runFix: (action: FixButton) => void): HTMLElement {
   const headingId = `${side}-error-title`;
   const details: HTMLElement[] = [];
   const detail = (term: string, value: string | undefined, cls: string) => {

@@ -1,14 +1,6 @@
 // The token side of the panel: where the user side's JWT comes from (pasted, a saved persona, a freshly
 // minted one, or none), and the inspector that shows what is inside it and what Neon would say.
-import type {
-  ClaimRow,
-  PersonaDraft,
-  RunPath,
-  SavedPersona,
-  SigningKeySource,
-  TokenInspection,
-  TokenSource,
-} from '../../core/runAsUserProtocol';
+import type { ClaimRow, FixButton, PersonaDraft, RunPath, SavedPersona, SigningKeySource, TokenInspection, TokenSource } from '../../core/runAsUserProtocol/messages';
 import { button, clear, el, icon, uniqueId } from './dom';
 import { HostRequestError, type HostConnection } from './hostConnection';
 import type { Reporter } from './status';
@@ -245,7 +237,7 @@ export class TokenPanel {
         this.inspectNow();
       }
     } catch (e) {
-      this.deps.report('error', `Could not delete the persona: ${errorText(e)}`, actionOf(e));
+      this.deps.report('error', `Could not delete the persona: ${errorText(e)}`, fixesOf(e));
     }
   }
 
@@ -260,7 +252,7 @@ export class TokenPanel {
       this.deps.saveState();
       this.deps.report('info', `Minted a token for ${draft.sub || 'a user without sub'}; the next run uses it.`);
     } catch (e) {
-      this.deps.report('error', `Could not mint the token: ${errorText(e)}`, actionOf(e));
+      this.deps.report('error', `Could not mint the token: ${errorText(e)}`, fixesOf(e));
     }
   }
 
@@ -274,7 +266,7 @@ export class TokenPanel {
       this.deps.saveState();
       this.deps.report('info', `Saved persona ${persona.name || persona.sub}.`);
     } catch (e) {
-      this.deps.report('error', `Could not save the persona: ${errorText(e)}`, actionOf(e));
+      this.deps.report('error', `Could not save the persona: ${errorText(e)}`, fixesOf(e));
     }
   }
 }
@@ -581,6 +573,7 @@ export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function actionOf(e: unknown) {
-  return e instanceof HostRequestError ? e.action : undefined;
+/** The fixes the host offered with a failed request. */
+export function fixesOf(e: unknown): readonly FixButton[] {
+  return e instanceof HostRequestError ? e.fixes : [];
 }

@@ -1,5 +1,5 @@
-// Drives the workbench like a person: the seeds' todos go in with "Run SQL on Owner", then F1 → "Neon
-// Authorize: Run as User", persona alice, Run; the webview's DOM shows alice's rows beside the owner's with
+// Drives the workbench like a person: the Authorize guides' todos go in with "Run SQL on Owner", then
+// F1 → "Neon Authorize: Run as User", persona alice, Run; the webview's DOM shows alice's rows beside the owner's with
 // the rows RLS hid from her marked.
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import {
   waitForNotification,
 } from '../../../scripts/vscode/ui.mjs';
 
-/** The seeds' todos table and policies, in a schema of its own so other UI tests' tables are untouched. */
+/** The Authorize guides' todos table and policies, in a schema of its own so other UI tests' tables are untouched. */
 const SCHEMA = 'run_as_user_ui';
 const SEED_FILE = 'run-as-user-ui-seed.sql';
 const CLEANUP_FILE = 'run-as-user-ui-cleanup.sql';

@@ -1,4 +1,4 @@
-// Drives the setup of issue 3 through the real workbench like a person, on a fresh copy of the demo
+// Drives the setup commands through the real workbench like a person, on a fresh copy of the demo
 // todos app: F1 → Start Playground → Install pg_session_jwt → Scaffold Grants (run on the owner) →
 // open schema.sql and run its first part (the table) → the Authorize view shows todos with RLS off →
 // Scaffold Policies (todos, owner-only CRUD, SQL) → Run SQL on Owner → the view shows todos with RLS on
@@ -15,6 +15,7 @@ import {
   showAuthorizeView,
   tempFolder,
   treeRow,
+  waitForActiveEditor,
   waitForNotification,
   waitForTreeDescription,
 } from '../../../scripts/vscode/ui.mjs';
@@ -64,8 +65,7 @@ describe('UI: Neon Authorize setup on the demo todos app', function () {
   it('F1 → Scaffold Grants opens the GRANT block; Run SQL on Owner runs it after a confirmation', async () => {
     await runCommand(page, 'Neon Authorize: Scaffold Grants');
     await acceptQuickPick(page, 'Scaffold Grants for schema public');
-    const editor = page.locator('.editor-instance .monaco-editor .view-lines').first();
-    await editor.filter({ hasText: 'ON ALL TABLES' }).waitFor({ state: 'visible' });
+    await waitForActiveEditor(page, 'grants-public.sql', { containing: 'ON ALL TABLES' });
     await screenshot(page, 'setup-1-grants-scaffold');
     await runCommand(page, 'Neon Authorize: Run SQL on Owner');
     await answerDialog(page, 'from the scaffold on Playground', 'Run');
@@ -74,9 +74,8 @@ describe('UI: Neon Authorize setup on the demo todos app', function () {
 
   it('opens schema.sql and runs its first part (the todos table) on the owner; the view shows RLS off', async () => {
     await openWorkspaceFile(page, 'schema.sql');
-    const editor = page.locator('.editor-instance .monaco-editor').first();
-    await editor.locator('.view-lines', { hasText: 'CREATE TABLE todos' }).waitFor({ state: 'visible' });
-    await editor.locator('.view-lines').click();
+    await waitForActiveEditor(page, 'schema.sql', { containing: 'CREATE TABLE todos' });
+    await page.locator('.editor-group-container.active .editor-instance .monaco-editor .view-lines').first().click();
     // Select lines 1-15: the comments, CREATE EXTENSION and CREATE TABLE todos (not its policies).
     await page.keyboard.press('Control+Home');
     for (let i = 0; i < 15; i++) await page.keyboard.press('Shift+ArrowDown');
@@ -105,8 +104,8 @@ describe('UI: Neon Authorize setup on the demo todos app', function () {
     await acceptQuickPick(page, 'Policies for public.todos: template');
     await acceptQuickPick(page, 'Policies for public.todos: the column holding the user id');
     await acceptQuickPick(page, 'Policies for public.todos: output');
-    const editor = page.locator('.editor-instance .monaco-editor .view-lines').first();
-    await editor.filter({ hasText: 'CREATE POLICY' }).waitFor({ state: 'visible' });
+    // schema.sql, open from the step before, has policies too: wait for the scaffold itself to be the active editor.
+    await waitForActiveEditor(page, 'policies-todos.sql', { containing: 'CREATE POLICY' });
     await screenshot(page, 'setup-3-policies-scaffold');
     await runCommand(page, 'Neon Authorize: Run SQL on Owner');
     await answerDialog(page, 'from the scaffold on Playground', 'Run');

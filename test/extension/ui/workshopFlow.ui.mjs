@@ -25,6 +25,7 @@ import {
   showAuthorizeView,
   tempFolder,
   treeRow,
+  waitForActiveEditor,
   waitForNotification,
   waitForTreeDescription,
 } from '../../../scripts/vscode/ui.mjs';
@@ -102,7 +103,8 @@ describe('UI: the workshop flow on the demo todos app (playground → grants →
   it('creates the todos table: schema.sql\'s first part, selected and run on the owner', async () => {
     await clearNotifications(page);
     await openWorkspaceFile(page, 'schema.sql');
-    await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: 'CREATE TABLE todos' }).first().click();
+    await waitForActiveEditor(page, 'schema.sql', { containing: 'CREATE TABLE todos' });
+    await page.locator('.editor-group-container.active .editor-instance .monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+Home');
     for (let i = 0, n = tablePartLineCount(); i < n; i++) await page.keyboard.press('Shift+ArrowDown');
     const { question, done } = await runSqlOnOwner(page, { from: 'the selection', keepFocus: true });
@@ -114,13 +116,13 @@ describe('UI: the workshop flow on the demo todos app (playground → grants →
     await screenshot(page, 'workshop-3-todos-table');
   });
 
-  it('F1 → Scaffold Grants (Enter keeps the seeds\' choices) → Run SQL on Owner', async () => {
+  it('F1 → Scaffold Grants (Enter keeps the guides\' choices) → Run SQL on Owner', async () => {
     await clearNotifications(page);
     await runCommand(page, 'Neon Authorize: Scaffold Grants');
     await acceptQuickPick(page, 'Scaffold Grants for schema public');
-    await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: 'ON ALL TABLES' }).first().waitFor({ state: 'visible' });
-    const scaffold = await activeEditorText(page);
-    // The seeds' grants: the four table privileges (in any order) on every table of public, to both roles.
+    // schema.sql, open from the step before, has GRANTs too: wait for the scaffold itself to be the active editor.
+    const scaffold = await waitForActiveEditor(page, 'grants-public.sql', { containing: 'ON ALL TABLES' });
+    // The Authorize guides' grants: the four table privileges (in any order) on every table of public, to both roles.
     for (const role of ['authenticated', 'anonymous']) {
       assert.match(scaffold, new RegExp(`GRANT (?=[^;]*SELECT)(?=[^;]*INSERT)(?=[^;]*UPDATE)(?=[^;]*DELETE)[A-Z, ]+ ON ALL TABLES\\s+IN SCHEMA public\\s+TO ${role};`));
       assert.match(scaffold, new RegExp(`GRANT USAGE ON SCHEMA public TO ${role};`));
@@ -136,7 +138,7 @@ describe('UI: the workshop flow on the demo todos app (playground → grants →
     await acceptQuickPick(page, 'Policies for public.todos: template', { type: 'Owner-only CRUD', pick: 'Owner-only CRUD' });
     await acceptQuickPick(page, 'Policies for public.todos: the column holding the user id', { pick: 'user_id' });
     await acceptQuickPick(page, 'Policies for public.todos: output', { type: 'SQL', pick: 'SQL' });
-    await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: 'CREATE POLICY' }).first().waitFor({ state: 'visible' });
+    await waitForActiveEditor(page, 'policies-todos.sql', { containing: 'CREATE POLICY' });
     await screenshot(page, 'workshop-5-policies-scaffold');
     const { done } = await runSqlOnOwner(page, { from: 'the scaffold' });
     assert.match(done, /^Ran \d+ statements from the scaffold on Playground/);

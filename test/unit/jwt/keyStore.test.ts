@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
 import { JwksCache, mintToken, verifyLikeNeon } from '../../../src/core/jwt/index';
 import { loadOrCreatePlaygroundKey, PLAYGROUND_KEY_FILE, playgroundJwks } from '../../../src/playground/keyStore';
+import { makeTempDir, removeTempDir } from '../../support/cleanup.mjs';
 import { startServer } from './helpers';
 
 describe('playground key store', function () {
   let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'naw-keys-'));
+  beforeEach(() => {
+    dir = makeTempDir('naw-keys-');
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(() => removeTempDir(dir));
 
   it('creates an ES256 key in <dir>/keys/playground-es256.jwk.json with mode 0600', async () => {
     const key = await loadOrCreatePlaygroundKey(join(dir, 'project'));

@@ -1,5 +1,6 @@
-// Quoting for generated SQL. One helper for every identifier the scaffolds emit, so mixed-case names,
-// reserved words and odd characters are handled the same way Postgres' own quote_ident() does.
+// Quoting for SQL the workbench writes (scaffolds, fixes, queries) and for names shown in messages. Every
+// identifier and string literal goes through here, so mixed-case names, reserved words and odd characters are
+// handled the same way Postgres' own quote_ident() and quote_literal() do.
 
 /**
  * PostgreSQL 18 keywords that cannot be used bare as a column or table name in every position
@@ -31,12 +32,34 @@ export function quoteIdent(name: string): string {
   if (name === '') throw new Error('An SQL identifier cannot be empty.');
   if (name.includes('\0')) throw new Error('An SQL identifier cannot contain a NUL character.');
   if (SIMPLE_IDENT.test(name) && !NON_UNRESERVED_KEYWORDS.has(name)) return name;
+  return quoteIdentAlways(name);
+}
+
+/**
+ * An identifier always in double quotes, inner `"` doubled: for SQL that must not depend on case or keywords,
+ * and for names shown in messages the way Postgres shows them (`role "authenticated"`).
+ */
+export function quoteIdentAlways(name: string): string {
+  if (name === '') throw new Error('An SQL identifier cannot be empty.');
+  if (name.includes('\0')) throw new Error('An SQL identifier cannot contain a NUL character.');
   return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** `schema.name`, each part quoted as needed. */
 export function qualifiedName(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+/**
+ * The inverse of qualifiedName: "schema.name" or "name" as a person types it, each part bare (folded to
+ * lower case, as Postgres folds it) or in double quotes (kept as written, `""` for a quote). Without a
+ * schema the name is in `defaultSchema`. Undefined when the text is not one or two such parts.
+ */
+export function parseQualifiedName(text: string, defaultSchema = 'public'): { schema: string; name: string } | undefined {
+  const m = /^\s*(?:("(?:[^"]|"")+"|[^."\s]+)\s*\.\s*)?("(?:[^"]|"")+"|[^."\s]+)\s*$/.exec(text);
+  if (!m) return undefined;
+  const unquote = (s: string) => (s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s.toLowerCase());
+  return { schema: m[1] ? unquote(m[1]) : defaultSchema, name: unquote(m[2]!) };
 }
 
 /** A string literal: single quotes doubled (standard_conforming_strings is on in every supported Postgres). */

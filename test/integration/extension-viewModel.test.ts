@@ -1,16 +1,17 @@
 // The Authorize view's model (src/extension/authorizeView/model.ts) built from real snapshots: the demo's
 // schema and the workbench's own scaffolds run on the playground, then introspected.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { introspectDatabase } from '../../src/core/introspect';
-import { loadSqlParser, splitStatements } from '../../src/core/sqlClassify';
+import { loadSqlParser } from '../../src/core/sql/parser';
+import { splitStatements } from '../../src/core/sqlClassify';
 import { scaffoldGrants } from '../../src/core/scaffold/grants';
 import { scaffoldPolicies } from '../../src/core/scaffold/policies';
 import { openDatabase, type OwnerDatabase } from '../../src/core/connections/database';
 import { COLORS, TABLE_CONTEXT, TABLE_RLS_OFF_CONTEXT, buildViewModel, findNode, type ViewNode } from '../../src/extension/authorizeView/model';
 import { startPlayground, type Playground } from '../../src/playground/playground';
+import { makeTempDir, removeTempDir } from '../support/cleanup.mjs';
 
 const demoSchema = readFileSync(join(__dirname, '..', '..', 'demo', 'todos', 'schema.sql'), 'utf8');
 
@@ -23,14 +24,14 @@ describe('Authorize view model from a live snapshot', () => {
     buildViewModel({ connection: connection(), providers: { list: playground.listProviders(), where: 'the playground' }, snapshot: await introspectDatabase(db) });
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'naw-ext-view-'));
+    dataDir = makeTempDir('naw-ext-view-');
     playground = await startPlayground({ dataDir, memory: true, port: 0 });
     db = await openDatabase(playground.ownerUrl, { fetchEndpoint: playground.fetchEndpoint });
     await loadSqlParser();
   });
   after(async () => {
     await playground?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    removeTempDir(dataDir);
   });
 
   it('shows the connection masked, the providers, and pg_session_jwt missing before install', async () => {

@@ -1,27 +1,13 @@
 // The contract the browser tests rely on, checked in plain Node: the protocol's validators (used by the
 // host on every webview message and by the panel on every host message) and the webview HTML shell.
 import assert from 'node:assert/strict';
-import {
-  errorResponse,
-  isResultSet,
-  maskConnectionPassword,
-  okResponse,
-  requestIdOf,
-  validateHostMessage,
-  validateResult,
-  validateWebviewMessage,
-  LIMITS,
-  packForWebview,
-  packRows,
-  PackedRowReader,
-  PackedRowsError,
-  readResult,
-  type CellRows,
-  type PackedRows,
-  type RunResponse,
-} from '../../src/core/runAsUserProtocol';
+import { errorResponse, isResultSet, okResponse, requestIdOf, validateHostMessage, validateResult, validateWebviewMessage, LIMITS, type CellRows, type RunResponse } from '../../src/core/runAsUserProtocol/messages';
+import { fixAction } from '../../src/core/fixActions';
+import { packForWebview, packRows, PackedRowReader, PackedRowsError, readResult, type PackedRows } from '../../src/core/runAsUserProtocol/packedRows';
+import { maskConnectionUrl } from '../../src/core/secrets';
 import { contentSecurityPolicy, makeNonce, renderWebviewHtml } from '../../src/core/webviewHtml';
-import { aliceTodos, initState, ownerTodos, ranTodos } from './data';
+import { fixButton } from '../../src/extension/fixCommands';
+import { aliceTodos, initState, ownerTodos, ranTodos } from '../fixtures/runAsUserPanel';
 
 const ok = (v: { ok: boolean; error?: string }) => assert.equal(v.ok, true, 'error' in v ? v.error : '');
 const rejects = (v: { ok: boolean; error?: string }, pattern: RegExp) => {
@@ -70,12 +56,12 @@ describe('runAsUserProtocol validators', () => {
     ok(validateHostMessage({ type: 'setSql', sql: 'select 1', run: true }));
     ok(validateHostMessage({ type: 'notify', level: 'error', message: 'x' }));
     ok(validateHostMessage(okResponse<'run'>(3, ranTodos())));
-    ok(validateHostMessage(errorResponse(3, 'failed', { label: 'Open Playground', action: 'openPlayground' })));
+    ok(validateHostMessage(errorResponse(3, 'failed', fixButton(fixAction('openPlayground')))));
     rejects(validateHostMessage({ type: 'init', state: { ...initState(), selectedPath: 'nowhere' } }), /init\.state\.selectedPath/);
     rejects(validateHostMessage({ type: 'init', state: { ...initState(), personas: [{ id: '' }] } }), /personas\[0\]\.id/);
     rejects(validateHostMessage({ type: 'response', id: 1, ok: 'yes', result: {} }), /ok must be true or false/);
     rejects(validateHostMessage({ type: 'response', id: 1, ok: true }), /result is missing/);
-    rejects(validateHostMessage({ type: 'response', id: 1, ok: false, error: { message: 'x', action: { label: 'y', action: 'rmrf' } } }), /action\.action/);
+    rejects(validateHostMessage({ type: 'response', id: 1, ok: false, error: { message: 'x', fixes: [{ label: 'y', action: 'rmrf' }] } }), /fixes\[0\]\.action/);
     rejects(validateHostMessage({ type: 'eval', code: 'x' }), /unknown event type/);
   });
 
@@ -161,10 +147,10 @@ describe('runAsUserProtocol validators', () => {
   });
 
   it('masks passwords in connection strings for display', () => {
-    assert.equal(maskConnectionPassword('postgresql://neondb_owner:npg_s3cr3t@ep-x.neon.tech/neondb?sslmode=require'), 'postgresql://neondb_owner:••••@ep-x.neon.tech/neondb?sslmode=require');
-    assert.equal(maskConnectionPassword('postgres://user@localhost/db'), 'postgres://user@localhost/db');
-    assert.equal(maskConnectionPassword("host=x user=u password='p w' dbname=d"), 'host=x user=u password=•••• dbname=d');
-    assert.equal(maskConnectionPassword('host=x password=secret'), 'host=x password=••••');
+    assert.equal(maskConnectionUrl('postgresql://neondb_owner:npg_s3cr3t@ep-x.neon.tech/neondb?sslmode=require'), 'postgresql://neondb_owner:****@ep-x.neon.tech/neondb?sslmode=require');
+    assert.equal(maskConnectionUrl('postgres://user@localhost/db'), 'postgres://user@localhost/db');
+    assert.equal(maskConnectionUrl("host=x user=u password='p w' dbname=d"), 'host=x user=u password=**** dbname=d');
+    assert.equal(maskConnectionUrl('host=x password=secret'), 'host=x password=****');
   });
 });
 

@@ -1,9 +1,9 @@
 /**
  * Where Neon's HTTP driver sends each connection's queries.
  *
- * `neonConfig.fetchEndpoint` is global to the driver (neon-facts §1), but the workbench talks to Neon
- * hosts (Neon's own `/sql`) and to local endpoints (the playground) in the same process. So it is set
- * once, to a router: a connection registered with a local endpoint goes there (matched by the host and
+ * `neonConfig.fetchEndpoint` is global to the driver (docs/neon-sql-over-http.md#driver), but the
+ * workbench talks to Neon hosts (Neon's own `/sql`) and to local endpoints (the playground) in the
+ * same process. So it is set once, to a router: a connection registered with a local endpoint goes there (matched by the host and
  * port of its URL, which is what the driver passes), every other host gets whatever was configured
  * before the router was installed. When that is the driver's cloud default (`https://api.<host>/sql`,
  * or `apiauth.` with a token), which cannot work for an IP address or localhost, a local host that was
@@ -11,7 +11,8 @@
  * HTTP proxies; Neon hosts always keep the cloud default.
  */
 import { neonConfig } from '@neondatabase/serverless';
-import { describeConnection, isLocalHost } from '../connections/url';
+import { isLoopbackHost } from '../sql/loopback';
+import { describeConnection } from './url';
 
 type EndpointFunction = (host: string, port: number | string, options?: { jwtAuth?: boolean }) => string;
 
@@ -34,7 +35,7 @@ function ensureRouter(): void {
     if (local) return local;
     const previous = fallback;
     const isDriverDefault = previous === undefined || previous === neonConfig.defaults.fetchEndpoint;
-    if (isDriverDefault && isLocalHost(host.replace(/^\[|\]$/g, ''))) return `http://${host}:${String(port) || '5432'}/sql`;
+    if (isDriverDefault && isLoopbackHost(host)) return `http://${host}:${String(port) || '5432'}/sql`;
     if (typeof previous === 'function') return previous(host, port, options);
     if (typeof previous === 'string') return previous;
     // Only reachable if the driver had no default: Neon's documented rule.

